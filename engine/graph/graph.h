@@ -1,0 +1,149 @@
+/*
+ * graph.h - the layout of pt_graph and pt_builder, for the engine modules that read the arrays
+ * directly (walks, the store's segment writer, the vocabulary resolver). Not installed.
+ *
+ * Strings. Every node string lives in one pool as a kind byte ('I' IRI, 'B' blank) followed by
+ * the NUL-terminated text; node_off[v] points at the kind byte. Literal lexical forms live in the
+ * same pool with no kind byte. Nodes interned after load (v >= n_pool_nodes) keep their string
+ * (kind byte first) in the graph's arena, reached through extra_str[v - n_pool_nodes].
+ *
+ * Edges. CSR out-adjacency: out_off[n_csr_nodes + 1], and per edge out_dst, out_pred, weight,
+ * time (edge id = position in the out arrays). CSR in-adjacency: in_off, in_src, in_pred; the
+ * weight of an in-edge is found through pt__graph_edge_id() (binary search in the source row).
+ * Rows are sorted by (pred, neighbour). Edges appended after load sit in the delta arrays d_*,
+ * chained per node (d_out_head/d_in_head hold index + 1 of the newest entry, 0 = none).
+ *
+ * Literals. CSR by subject: lit_off[n_csr_nodes + 1], lit_pred, lit_str (pool offset), lit_dt
+ * (datatype node or PT_NONE), lit_lang (index into langs[], 0 = no language). Appended literals
+ * are chained like delta edges.
+ *
+ * Ownership. Arrays either point into a mapped segment (map_base != NULL; the mapping is
+ * MAP_PRIVATE and writable, so in-place updates of weight/time/hash never reach the file) or
+ * were allocated by the builder/compaction; `owned` bits say which to free.
+ */
+#ifndef PT_GRAPH_INT_H
+#define PT_GRAPH_INT_H
+
+#include <pthread.h>
+
+#include "core/core.h"
+
+/* Hash slot: high 32 bits = fingerprint (high half of the 64-bit hash), low 32 = id + 1. */
+typedef uint64_t pt__slot;
+
+/* Bits of pt_graph.owned: which arrays must be freed with pt__big_free. */
+enum {
+    PT__OWN_POOL = 1u << 0,
+    PT__OWN_NODES = 1u << 1, /* node_off */
+    PT__OWN_CLASS = 1u << 2, /* node_class, node_role */
+    PT__OWN_HASH = 1u << 3,
+    PT__OWN_OUT = 1u << 4, /* out_off, out_dst, out_pred, weight, time */
+    PT__OWN_IN = 1u << 5,  /* in_off, in_src, in_pred */
+    PT__OWN_LIT = 1u << 6, /* lit_* */
+};
+
+struct pt_graph {
+    pt_ctx *ctx;
+    unsigned owned;
+    void *map_base; /* mapped segment, or NULL */
+    size_t map_len;
+    pt__arena arena; /* appended strings, langs, prefixes, base */
+    pthread_rwlock_t *lock; /* separate, so compaction can swap the rest of the struct */
+
+    /* nodes */
+    uint32_t n_nodes;      /* all nodes, appended ones included */
+    uint32_t n_pool_nodes; /* nodes whose string is in pool */
+    uint32_t node_cap;     /* capacity of node_class/node_role/d_*_head */
+    const char *pool;
+    uint64_t pool_len;
+    const uint64_t *node_off; /* [n_pool_nodes] */
+    char **extra_str;         /* [n_nodes - n_pool_nodes], kind byte first */
+    size_t extra_cap;
+    uint8_t *node_class; /* [node_cap] pt_class */
+    uint8_t *node_role;  /* [node_cap] pt_role */
+
+    /* IRI -> id: open addressing, linear probing, power-of-two size */
+    pt__slot *hash;
+    uint64_t hash_mask;
+    uint64_t hash_used;
+
+    /* edges in CSR */
+    uint32_t n_csr_nodes;
+    uint64_t n_csr_edges;
+    const uint64_t *out_off;
+    const uint32_t *out_dst;
+    const uint32_t *out_pred;
+    float *weight;
+    int64_t *time;
+    const uint64_t *in_off;
+    const uint32_t *in_src;
+    const uint32_t *in_pred;
+
+    /* literals in CSR */
+    uint64_t n_csr_lits;
+    const uint64_t *lit_off;
+    const uint32_t *lit_pred;
+    const uint64_t *lit_str;
+    const uint32_t *lit_dt;
+    const uint16_t *lit_lang;
+    char **langs; /* langs[0] = "" */
+    uint16_t n_langs;
+    size_t langs_cap;
+
+    /* delta edges (appended after load) */
+    uint64_t n_delta;
+    size_t delta_cap;
+    uint32_t *d_src, *d_pred, *d_dst;
+    float *d_weight;
+    int64_t *d_time;
+    uint32_t *d_next_out, *d_next_in; /* index + 1 of the older entry in the same chain */
+    uint32_t *d_out_head, *d_in_head; /* [node_cap] */
+
+    /* delta literals */
+    uint64_t n_dlit;
+    size_t dlit_cap;
+    uint32_t *dl_node, *dl_pred, *dl_dt, *dl_next;
+    uint16_t *dl_lang;
+    const char **dl_str;
+    uint32_t *dl_head; /* [node_cap] */
+
+    /* metadata */
+    char *base;
+    size_t n_prefixes;
+    char **prefix_name, **prefix_iri;
+
+    /* well-known ids, PT_NONE when absent */
+    pt_node_id id_type;
+};
+
+/* String of node v with its kind byte first (never NULL for v < n_nodes). */
+static inline const char *pt__node_raw(const pt_graph *g, pt_node_id v) {
+    return v < g->n_pool_nodes ? g->pool + g->node_off[v] : g->extra_str[v - g->n_pool_nodes];
+}
+
+/* Edge id of CSR edge (s, p, o), or UINT64_MAX. Binary search in row s. */
+uint64_t pt__graph_edge_id(const pt_graph *g, pt_node_id s, pt_node_id p, pt_node_id o);
+
+/* First CSR position in row v (out: dir 0, in: dir 1) whose predicate is `p`, and the end of
+ * that predicate's run: the slice [*lo, *hi). Without `p` (PT_NONE) the whole row. */
+void pt__graph_slice(const pt_graph *g, pt_node_id v, int dir, pt_node_id p, uint64_t *lo,
+                     uint64_t *hi);
+
+/* Verify the invariants: offsets monotone, off[n] == m, ids in range, rows sorted and unique,
+ * in-CSR the transpose of out-CSR, hash finds every node. PT_OK or PT_EINTERNAL with a message. */
+int pt__graph_check(const pt_graph *g);
+
+/* Free every array and string of `g` but not the struct and its lock (free and compaction). */
+void pt__graph_release(pt_graph *g);
+
+/* Allocate an empty graph shell with ctx, lock and arena ready (all counts 0). */
+int pt__graph_shell(pt_ctx *ctx, pt_graph **out);
+
+/* Build the hash of a graph whose node strings are in place (used by the store when a segment
+ * lacks one, and by the builder). */
+int pt__graph_build_hash(pt_graph *g);
+
+/* Hash a node string together with its kind. */
+uint64_t pt__term_hash(const char *str, size_t len, pt_term_kind kind);
+
+#endif /* PT_GRAPH_INT_H */
