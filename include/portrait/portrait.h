@@ -15,5 +15,6 @@
 #include "pt_import.h"
 #include "pt_store.h"
 #include "pt_vocab.h"
+#include "pt_walk.h"
 
 #endif /* PORTRAIT_H */
