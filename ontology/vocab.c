@@ -280,3 +280,13 @@ const char *pt__vocab_role_iri(pt_role r) {
         return NULL;
     }
 }
+
+int pt__vocab_row(size_t i, const char **iri, int *is_class, int *value) {
+    if (i >= N_ROWS) {
+        return 0;
+    }
+    *iri = rows[i].iri;
+    *is_class = rows[i].is_class;
+    *value = rows[i].value;
+    return 1;
+}

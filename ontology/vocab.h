@@ -48,4 +48,8 @@ pt_role pt__vocab_action_role(const char *name);
 /* The Portrait predicate IRI of a behaviour role (PT_VIEWED ...), or NULL. */
 const char *pt__vocab_role_iri(pt_role r);
 
+/* Row i of the vocabulary table: 1 and its fields, or 0 past the end (for the test that checks
+ * the table against portrait.ttl). */
+int pt__vocab_row(size_t i, const char **iri, int *is_class, int *value);
+
 #endif /* PT_VOCAB_INT_H */

@@ -506,18 +506,51 @@ const char *pt_graph_literal_get(const pt_graph *g, pt_node_id v, pt_node_id pre
 
 /* --- statistics ---------------------------------------------------------------------------- */
 
+void pt_graph_memory_detail(const pt_graph *g, pt_graph_mem *out) {
+    size_t n = g->n_nodes, m = g->n_csr_edges, l = g->n_csr_lits, rows = g->n_csr_nodes + 1;
+    out->strings = g->pool_len + g->arena.used_bytes;
+    out->adjacency = rows * 8 * 2 + m * (4 + 4 + 4 + 8) + m * (4 + 4) +
+                     g->n_delta * (4 * 3 + 4 + 8 + 8);
+    out->literals = rows * 8 + l * (4 + 8 + 4 + 2) + g->n_dlit * 30;
+    out->dictionary = (size_t)g->n_pool_nodes * 8 + n * 2 +
+                      (size_t)(g->hash_mask + 1) * sizeof(pt__slot);
+}
+
 size_t pt_graph_memory(const pt_graph *g, size_t *string_bytes) {
-    size_t n = g->n_nodes, m = g->n_csr_edges, l = g->n_csr_lits;
-    size_t strings = g->pool_len + g->arena.used_bytes;
-    size_t bytes = strings;
-    bytes += (size_t)g->n_pool_nodes * 8 + n * 2;                   /* node_off, class, role */
-    bytes += (size_t)(g->hash_mask + 1) * sizeof(pt__slot);          /* hash */
-    bytes += ((size_t)g->n_csr_nodes + 1) * 8 * 3;                  /* out, in, lit offsets */
-    bytes += m * (4 + 4 + 4 + 8) + m * (4 + 4);                      /* out + attrs, in */
-    bytes += l * (4 + 8 + 4 + 2);                                    /* literals */
-    bytes += g->n_delta * (4 * 3 + 4 + 8 + 8) + g->n_dlit * 30;
+    pt_graph_mem d;
+    pt_graph_memory_detail(g, &d);
     if (string_bytes != NULL) {
-        *string_bytes = strings;
+        *string_bytes = d.strings;
     }
-    return bytes;
+    return d.adjacency + d.literals + d.dictionary + d.strings;
+}
+
+int pt__graph_build_hash(pt_graph *g) {
+    uint64_t size = 1024;
+    while (size < (uint64_t)g->n_nodes * 2 + 2) {
+        size *= 2;
+    }
+    pt__slot *h = pt__big_alloc(g->ctx, size * sizeof *h);
+    if (h == NULL) {
+        return PT_ENOMEM;
+    }
+    memset(h, 0, size * sizeof *h);
+    for (uint32_t v = 0; v < g->n_nodes; v++) {
+        const char *raw = pt__node_raw(g, v);
+        uint64_t x = pt__term_hash(raw + 1, strlen(raw + 1),
+                                   raw[0] == 'B' ? PT_TERM_BLANK : PT_TERM_IRI);
+        uint64_t i = x & (size - 1);
+        while (h[i] != 0) {
+            i = (i + 1) & (size - 1);
+        }
+        h[i] = (x >> 32 << 32) | ((uint64_t)v + 1);
+    }
+    if (g->owned & PT__OWN_HASH) {
+        pt__big_free(g->ctx, g->hash);
+    }
+    g->hash = h;
+    g->hash_mask = size - 1;
+    g->hash_used = g->n_nodes;
+    g->owned |= PT__OWN_HASH;
+    return PT_OK;
 }

@@ -277,6 +277,17 @@ PT_API void pt_graph_unlock(const pt_graph *g);
 /** Bytes the graph holds in memory (or maps), strings included, and the strings alone. */
 PT_API size_t pt_graph_memory(const pt_graph *g, size_t *string_bytes);
 
+/** Where the bytes of pt_graph_memory() go. */
+typedef struct pt_graph_mem {
+    size_t adjacency;  /**< out- and in-CSR, offsets, weights, times, and the delta */
+    size_t literals;   /**< literal property records (their text counts under strings) */
+    size_t dictionary; /**< node string offsets, the IRI hash, classes and roles */
+    size_t strings;    /**< IRIs, blank labels, literal text */
+} pt_graph_mem;
+
+/** Fill `out` with the breakdown of the graph's memory. */
+PT_API void pt_graph_memory_detail(const pt_graph *g, pt_graph_mem *out);
+
 #ifdef __cplusplus
 }
 #endif

@@ -1,0 +1,17 @@
+#!/bin/sh
+# demo.sh - Portrait's main job on the bundled sample shop, with the embedded default store
+# (./portrait.db, or $PORTRAIT_STORE): import the shop, then show what the graph knows.
+# Importing again is harmless: the graph is a set, repeated events fold into one edge.
+set -eu
+cd "$(dirname "$0")/.."
+P=./build/portrait
+test -x "$P" || { echo "demo: run tools/setup.sh first" >&2; exit 1; }
+
+echo "== portrait import --base https://shop.example/ tools/data/sample-shop.ttl"
+$P import --base https://shop.example/ tools/data/sample-shop.ttl
+echo
+echo "== portrait stats --top 12"
+$P stats --top 12
+echo
+echo "== portrait neighborhood --node 7 --hops 1 --predicates purchased,rated --format tsv"
+$P neighborhood --node 7 --hops 1 --predicates purchased,rated --format tsv
