@@ -13,5 +13,5 @@ echo
 echo "== portrait stats --top 12"
 $P stats --top 12
 echo
-echo "== portrait neighborhood --node 7 --hops 1 --predicates purchased,rated --format tsv"
-$P neighborhood --node 7 --hops 1 --predicates purchased,rated --format tsv
+echo "== portrait neighborhood --node 65 --predicates purchased,rated --direction out --format tsv"
+$P neighborhood --node 65 --predicates purchased,rated --direction out --format tsv

@@ -372,6 +372,14 @@ void pt_builder_set_base(pt_builder *b, const char *iri) {
     b->base = c;
 }
 
+pt_ctx *pt__builder_ctx(const pt_builder *b) {
+    return b->ctx;
+}
+
+const char *pt__builder_base(const pt_builder *b) {
+    return b->base;
+}
+
 uint64_t pt_builder_triple_count(const pt_builder *b) {
     return (uint64_t)b->n_e + b->n_l;
 }
@@ -419,11 +427,15 @@ int pt_builder_new(pt_ctx *ctx, const pt_graph *base, pt_builder **out) {
     b->ctx = ctx;
     b->langs = pt__malloc(ctx, 8 * sizeof(char *));
     b->langs_cap = 8;
-    if (b->langs == NULL || (b->langs[0] = pt__strdup(ctx, "")) == NULL || rehash(b) != PT_OK) {
+    if (b->langs == NULL || (b->langs[0] = pt__strdup(ctx, "")) == NULL) {
         pt_builder_free(b);
         return pt__error(ctx, PT_ENOMEM, "out of memory creating a builder");
     }
     b->n_langs = 1;
+    if (rehash(b) != PT_OK) {
+        pt_builder_free(b);
+        return pt__error(ctx, PT_ENOMEM, "out of memory creating a builder");
+    }
     if (base != NULL && copy_graph(b, base) != PT_OK) {
         pt_builder_free(b);
         return pt__error(ctx, PT_ENOMEM, "out of memory copying the graph into a builder");

@@ -254,7 +254,9 @@ size_t pt_graph_display_id(const pt_graph *g, pt_node_id id, char *buf, size_t c
     size_t bl = g->base != NULL ? strlen(g->base) : 0;
     if (bl > 0 && strncmp(s, g->base, bl) == 0 && s[bl] != '\0') {
         const char *rest = s + bl;
-        for (size_t i = 0; i < N_LOCAL_DIRS; i++) {
+        /* Only users and items shed their folder: those are the ids event files use; the rest
+         * keep it ("cat/12"), so no two nodes display alike. */
+        for (size_t i = 0; i < 2; i++) {
             size_t dl = strlen(local_dirs[i]);
             if (strncmp(rest, local_dirs[i], dl) == 0 && rest[dl] != '\0') {
                 return (size_t)snprintf(buf, cap, "%s", rest + dl);

@@ -133,6 +133,12 @@ void pt__graph_slice(const pt_graph *g, pt_node_id v, int dir, pt_node_id p, uin
  * in-CSR the transpose of out-CSR, hash finds every node. PT_OK or PT_EINTERNAL with a message. */
 int pt__graph_check(const pt_graph *g);
 
+/* The ctx a builder was made with (importers allocate and report through it). */
+pt_ctx *pt__builder_ctx(const pt_builder *b);
+
+/* The builder's base IRI, or NULL when none was set. */
+const char *pt__builder_base(const pt_builder *b);
+
 /* Free every array and string of `g` but not the struct and its lock (free and compaction). */
 void pt__graph_release(pt_graph *g);
 

@@ -81,7 +81,8 @@ typedef struct pt_event_opts {
     const char *format;
     /** Field delimiter for csv/tsv; 0 = ',' for csv and '\t' for tsv. */
     char delimiter;
-    /** Header row: -1 = decide from the map (names: yes, numbers: no), 0 = no, 1 = yes. */
+    /** Header row: 0 (the zero default) = decide from the map (names: yes, numbers: no),
+     *  1 = yes, -1 = no. */
     int header;
     /** Fail on the first bad row (PT_EPARSE) instead of skipping and counting it. */
     int strict;

@@ -69,7 +69,7 @@ static int import_one(cli_args *a, pt_builder *b, const char *path,
         o.format = format;
         const char *d = cli_opt(a, "delimiter");
         o.delimiter = d == NULL ? 0 : strcmp(d, "\\t") == 0 || strcmp(d, "tab") == 0 ? '\t' : d[0];
-        o.header = cli_flag(a, "header") ? 1 : cli_flag(a, "no-header") ? 0 : -1;
+        o.header = cli_flag(a, "header") ? 1 : cli_flag(a, "no-header") ? -1 : 0;
         o.strict = cli_flag(a, "strict");
         int rc = pt_import_events(b, path, &o, st);
         if (rc != PT_OK) {
@@ -124,6 +124,7 @@ static int run_import(cli_args *a) {
     pt_graph *g = NULL;
     int rc = pt_builder_new(ctx, old, &b);
     uint64_t total_rows = 0;
+    int any_events = 0;
     const char *base = cli_opt(a, "base");
     if (rc == PT_OK) {
         if (base != NULL) {
@@ -144,6 +145,7 @@ static int run_import(cli_args *a) {
     for (int i = 0; rc == PT_OK && i < a->n_pos; i++) {
         pt_import_stats s;
         memset(&s, 0, sizeof s);
+        any_events |= cli_opt(a, "map") != NULL || is_event_file(a->pos[i], cli_opt(a, "format"));
         rc = import_one(a, b, a->pos[i], base, &s);
         total_rows += s.rows_read;
         if (rc != PT_OK) {
@@ -178,9 +180,9 @@ static int run_import(cli_args *a) {
     if (rc == PT_OK && !cli_flag(a, "quiet")) {
         pt_graph *ng = pt_store_graph(st);
         char n1[32], n2[32], n3[32], n4[32], sec[32];
-        printf("imported %s rows from %d file%s in %s; the store at %s now holds %s nodes, "
+        printf("imported %s %s from %d file%s in %s; the store at %s now holds %s nodes, "
                "%s edges, %s literals (generation %llu)\n",
-               cli_num(total_rows, n1, sizeof n1), a->n_pos, a->n_pos == 1 ? "" : "s",
+               cli_num(total_rows, n1, sizeof n1), any_events ? "rows" : "triples", a->n_pos, a->n_pos == 1 ? "" : "s",
                cli_seconds(cli_now() - t0, sec, sizeof sec), pt_store_path(st),
                cli_num(pt_graph_node_count(ng), n2, sizeof n2),
                cli_num(pt_graph_edge_count(ng), n3, sizeof n3),
