@@ -143,7 +143,9 @@ pt_node_id pt_graph_lookup(const pt_graph *g, const char *str, size_t len, pt_te
     uint64_t hv = pt__term_hash(str, len, kind);
     uint64_t fp = hv >> 32 << 32;
     char kb = kind == PT_TERM_BLANK ? 'B' : 'I';
-    for (uint64_t i = hv & g->hash_mask;; i = (i + 1) & g->hash_mask) {
+    /* At most one lap: a table read from an unverified file may have no empty slot. */
+    for (uint64_t i = hv & g->hash_mask, n = 0; n <= g->hash_mask;
+         i = (i + 1) & g->hash_mask, n++) {
         pt__slot s = g->hash[i];
         if (s == 0) {
             return PT_NONE;
@@ -158,6 +160,7 @@ pt_node_id pt_graph_lookup(const pt_graph *g, const char *str, size_t len, pt_te
             }
         }
     }
+    return PT_NONE;
 }
 
 /* Local-id path segments, tried in this order after the bare base (the hint's goes first). */

@@ -66,9 +66,10 @@ static void test_allocator_hooks_are_used(void **state) {
     p = pt__realloc(ctx, p, 20);
     pt__free(ctx, p);
     assert_int_equal(n_hook_calls, 3);
+    pt_ctx_free(ctx);
     pt_allocator bad = {count_malloc, NULL, count_free, NULL};
     assert_int_equal(pt_ctx_new_with(&bad, &ctx), PT_EINVAL);
-    pt_ctx_free(ctx);
+    assert_null(ctx);
 }
 
 static void test_fault_injection_fails_the_nth_allocation(void **state) {
