@@ -1,0 +1,162 @@
+/*
+ * fuzz_rdf.c - the one libFuzzer harness of the RDF importers, built once per syntax with
+ * PT_FUZZ_FORMAT ("ntriples", "turtle", "rdfxml"); tests/CMakeLists.txt also links it with
+ * replay_main.c so that every CI run replays the saved corpus.
+ *
+ * Each input is written to a private temporary file in /dev/shm or /tmp (the importers read
+ * files, through pt__reader, so the gzip path is fuzzed too when an input starts with the gzip
+ * magic) and imported into a fresh builder. On success the builder is finished and the graph
+ * checked with pt__graph_check(); on failure the builder is freed. Either way nothing stays
+ * allocated, so LeakSanitizer sees every leak, and a failure must carry a documented code.
+ *
+ * A graph that loaded is also exported as N-Triples (and, for Turtle input, as Turtle) and
+ * read back: the exporter must write what the importers accept, with the same counts.
+ */
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "portrait/portrait.h"
+#include "graph/graph.h"
+
+#ifndef PT_FUZZ_FORMAT
+#define PT_FUZZ_FORMAT "ntriples"
+#endif
+
+int LLVMFuzzerInitialize(int *argc, char ***argv);
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+
+/* The harness state, made once: the ctx, and the temporary file the inputs are written to. */
+static pt_ctx *fuzz_ctx;
+static char fuzz_path[64];
+static char fuzz_out[64];
+
+/* Remove the temporary files when the process ends. */
+static void remove_temp(void) {
+    if (fuzz_path[0] != '\0') {
+        unlink(fuzz_path);
+    }
+    if (fuzz_out[0] != '\0') {
+        unlink(fuzz_out);
+    }
+}
+
+/* Make the ctx and the temporary file once per process. */
+int LLVMFuzzerInitialize(int *argc, char ***argv) {
+    (void)argc;
+    (void)argv;
+    if (pt_ctx_new(&fuzz_ctx) != PT_OK) {
+        abort();
+    }
+    /* tmpfs when there is one: rewriting a file on ext4 for every input costs more than the
+     * import itself. */
+    const char *dir = access("/dev/shm", W_OK) == 0 ? "/dev/shm" : "/tmp";
+    snprintf(fuzz_path, sizeof fuzz_path, "%s/pt_fuzz_rdf_%ld_XXXXXX", dir, (long)getpid());
+    snprintf(fuzz_out, sizeof fuzz_out, "%s/pt_fuzz_out_%ld_XXXXXX", dir, (long)getpid());
+    int fd = mkstemp(fuzz_path), fd2 = mkstemp(fuzz_out);
+    if (fd < 0 || fd2 < 0) {
+        abort();
+    }
+    close(fd);
+    close(fd2);
+    atexit(remove_temp);
+    return 0;
+}
+
+/* Write `size` bytes to the temporary file; 0 on success. */
+static int write_input(const uint8_t *data, size_t size) {
+    FILE *f = fopen(fuzz_path, "wb");
+    if (f == NULL) {
+        return -1;
+    }
+    size_t n = size > 0 ? fwrite(data, 1, size, f) : 0;
+    int rc = fclose(f);
+    return n == size && rc == 0 ? 0 : -1;
+}
+
+/* Export `g` as `format`, import the output again and abort unless it loads with the same
+ * numbers of nodes, edges and literals. */
+static void check_export(const pt_graph *g, const char *format) {
+    pt_builder *b = NULL;
+    pt_graph *g2 = NULL;
+    if (pt_export_rdf(fuzz_ctx, g, format, fuzz_out) != PT_OK) {
+        fprintf(stderr, "export failed: %s\n", pt_ctx_errmsg(fuzz_ctx));
+        abort();
+    }
+    if (pt_builder_new(fuzz_ctx, NULL, &b) != PT_OK) {
+        return;
+    }
+    int rc = pt_import_rdf(b, fuzz_out, format, "http://fuzz.example/", NULL);
+    if (rc != PT_OK) {
+        pt_builder_free(b);
+        if (rc == PT_ENOMEM) {
+            return;
+        }
+        fprintf(stderr, "%s export does not read back: %s\n", format, pt_ctx_errmsg(fuzz_ctx));
+        abort();
+    }
+    if (pt_builder_finish(b, &g2) != PT_OK) {
+        return;
+    }
+    if (pt_graph_node_count(g2) != pt_graph_node_count(g) ||
+        pt_graph_edge_count(g2) != pt_graph_edge_count(g) ||
+        pt_graph_literal_count(g2) != pt_graph_literal_count(g)) {
+        fprintf(stderr, "%s round trip changed the counts: nodes %u/%u edges %llu/%llu "
+                "literals %llu/%llu\n", format, pt_graph_node_count(g), pt_graph_node_count(g2),
+                (unsigned long long)pt_graph_edge_count(g),
+                (unsigned long long)pt_graph_edge_count(g2),
+                (unsigned long long)pt_graph_literal_count(g),
+                (unsigned long long)pt_graph_literal_count(g2));
+        abort();
+    }
+    pt_graph_free(g2);
+}
+
+/* Import one input; abort on an undocumented result or a broken graph. */
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
+    pt_builder *b = NULL;
+    pt_graph *g = NULL;
+    if (fuzz_ctx == NULL) {
+        LLVMFuzzerInitialize(NULL, NULL);
+    }
+    if (write_input(data, size) != 0) {
+        return 0;
+    }
+    if (pt_builder_new(fuzz_ctx, NULL, &b) != PT_OK) {
+        return 0;
+    }
+    pt_import_stats st;
+    memset(&st, 0, sizeof st);
+    int rc = pt_import_rdf(b, fuzz_path, PT_FUZZ_FORMAT, "http://fuzz.example/", &st);
+    if (rc != PT_OK) {
+        pt_builder_free(b);
+        if (rc != PT_EPARSE && rc != PT_EIO && rc != PT_ELIMIT && rc != PT_ENOMEM) {
+            fprintf(stderr, "unexpected code %d: %s\n", rc, pt_ctx_errmsg(fuzz_ctx));
+            abort();
+        }
+        if (rc == PT_EPARSE && strstr(pt_ctx_errmsg(fuzz_ctx), fuzz_path) == NULL) {
+            fprintf(stderr, "parse error without the file name: %s\n", pt_ctx_errmsg(fuzz_ctx));
+            abort();
+        }
+        return 0;
+    }
+    if (st.rows_read != st.rows_imported) {
+        abort();
+    }
+    rc = pt_builder_finish(b, &g);
+    if (rc != PT_OK) {
+        return 0; /* the builder is freed by finish */
+    }
+    if (pt__graph_check(g) != PT_OK) {
+        fprintf(stderr, "graph check failed: %s\n", pt_ctx_errmsg(fuzz_ctx));
+        abort();
+    }
+    check_export(g, "ntriples");
+    if (strcmp(PT_FUZZ_FORMAT, "turtle") == 0) {
+        check_export(g, "turtle");
+    }
+    pt_graph_free(g);
+    return 0;
+}
