@@ -95,5 +95,8 @@ const char *cli_num(uint64_t v, char *buf, size_t cap);
 
 /* Subcommands. */
 extern const cli_cmd cmd_import, cmd_stats, cmd_neighborhood, cmd_export, cmd_verify;
+extern const cli_cmd cmd_eval;
+extern const cli_cmd cmd_recommend, cmd_explain;
+extern const cli_cmd cmd_text;
 
 #endif /* PT_CLI_H */

@@ -3,8 +3,10 @@
  * predicate, degree summary), `neighborhood` (the nodes and edges within N hops of a node),
  * `export` (the graph as N-Triples or Turtle) and `verify` (every checksum of the store).
  */
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <time.h>
 
 #include "cli.h"
@@ -248,6 +250,34 @@ static void json_node(const pt_graph *g, pt_node_id v, long hop, int first) {
     printf("}");
 }
 
+/* Parse option `name` as a time (unix seconds or ISO-8601, e.g. 2026-03-01) into *out;
+ * leaves *out alone when absent. Prints the error and returns -1 when malformed. */
+static int parse_when(const cli_args *a, const char *name, int64_t *out) {
+    const char *v = cli_opt(a, name);
+    if (v == NULL) {
+        return 0;
+    }
+    struct tm tm;
+    memset(&tm, 0, sizeof tm);
+    char *end = strptime(v, "%Y-%m-%dT%H:%M:%S", &tm);
+    if (end == NULL || *end != '\0') {
+        memset(&tm, 0, sizeof tm);
+        end = strptime(v, "%Y-%m-%d", &tm);
+    }
+    if (end != NULL && *end == '\0') {
+        *out = (int64_t)timegm(&tm);
+        return 0;
+    }
+    char *e2;
+    long long x = strtoll(v, &e2, 10);
+    if (*v != '\0' && *e2 == '\0') {
+        *out = x;
+        return 0;
+    }
+    cli_err(a, "--%s: '%s' is neither unix seconds nor a date like 2026-03-01", name, v);
+    return -1;
+}
+
 /* Run `portrait neighborhood`. */
 static int run_neighborhood(cli_args *a) {
     const char *node = cli_opt(a, "node");
@@ -274,6 +304,36 @@ static int run_neighborhood(cli_args *a) {
         cli_err(a, "--direction: '%s' is not out, in or both", dir);
         return EXIT_USAGE;
     }
+    /* Filters: the class of the nodes reached, the edge weight, the edge time window. */
+    int want_class = -1;
+    const char *cls = cli_opt(a, "class");
+    if (cls != NULL) {
+        for (int c = 0; c < PT_CLASS_COUNT_; c++) {
+            if (strcasecmp(cls, pt_class_name((pt_class)c)) == 0) {
+                want_class = c;
+            }
+        }
+        if (want_class < 0) {
+            cli_err(a, "--class: '%s' is not User, Item, Tag, Category, Brand, Event or Other",
+                    cls);
+            return EXIT_USAGE;
+        }
+    }
+    double min_weight = -HUGE_VAL;
+    const char *mw = cli_opt(a, "min-weight");
+    if (mw != NULL) {
+        char *end;
+        min_weight = strtod(mw, &end);
+        if (*mw == '\0' || *end != '\0') {
+            cli_err(a, "--min-weight: '%s' is not a number", mw);
+            return EXIT_USAGE;
+        }
+    }
+    int64_t since = INT64_MIN, until = INT64_MAX;
+    if (parse_when(a, "since", &since) != 0 || parse_when(a, "until", &until) != 0) {
+        return EXIT_USAGE;
+    }
+    int timed = cli_opt(a, "since") != NULL || cli_opt(a, "until") != NULL;
     int use_out = dir == NULL || strcmp(dir, "in") != 0;
     int use_in = dir == NULL || strcmp(dir, "out") != 0;
     int json = fmt == NULL || strcmp(fmt, "json") == 0;
@@ -348,6 +408,11 @@ static int run_neighborhood(cli_args *a) {
                 pt_graph_edges(g, v, d, n_preds > 0 ? preds[pi] : PT_NONE, &it);
                 while (pt_graph_edge_next(&it, &e)) {
                     pt_node_id w = d == 0 ? e.dst : e.src;
+                    if ((double)e.weight < min_weight ||
+                        (timed && (e.time == PT_TIME_UNKNOWN || e.time < since ||
+                                   e.time > until))) {
+                        continue;
+                    }
                     /* An edge between two nodes of the same hop is seen from both ends: print it
                      * from its source only. */
                     if (hop[w] >= 0 && hop[w] < hop[v]) {
@@ -364,6 +429,10 @@ static int run_neighborhood(cli_args *a) {
                         hop[w] = hop[v] + 1;
                         queue[qt++] = w;
                         n_nodes_out++;
+                    }
+                    /* The class filter picks what is shown; the walk goes through all. */
+                    if (want_class >= 0 && (int)pt_graph_node_class(g, w) != want_class) {
+                        continue;
                     }
                     cli_node_name(g, e.src, s1, sizeof s1);
                     cli_compact_iri(g, pt_graph_node_str(g, e.pred), s2, sizeof s2);
@@ -415,14 +484,16 @@ done:
     return rc;
 }
 
-static const char *const nb_opts[] = {"node=", "hops=", "predicates=", "limit=", "format=",
-                                      "direction=", NULL};
+static const char *const nb_opts[] = {"node=",      "hops=",       "predicates=", "limit=",
+                                      "format=",    "direction=",  "class=",      "min-weight=",
+                                      "since=",     "until=",      NULL};
 
 const cli_cmd cmd_neighborhood = {
     "neighborhood",
     "the nodes and edges within N hops of a node",
     "usage: portrait neighborhood --node ID [--hops N] [--predicates P,...] [--limit N]\n"
-    "                             [--direction out|in|both] [--format json|tsv]\n"
+    "                             [--direction out|in|both] [--class C] [--min-weight W]\n"
+    "                             [--since T] [--until T] [--format json|tsv]\n"
     "\n"
     "Walk out from a node, breadth first, along out- and in-edges, and print each edge\n"
     "crossed with the hop at which it was reached. JSON (default) also lists the nodes with\n"
@@ -434,6 +505,10 @@ const cli_cmd cmd_neighborhood = {
     "                   (purchased, rated, hasTag, inCategory, brand, broader, type, ...)\n"
     "  --limit N        at most N nodes (default 1000)\n"
     "  --direction D    out, in, or both (default)\n"
+    "  --class C        only show edges that reach a node of this class (User, Item, Tag,\n"
+    "                   Category, Brand, Event, Other); the walk still goes through all\n"
+    "  --min-weight W   only edges of weight >= W (a rating, a count)\n"
+    "  --since T, --until T  only edges timed in [T, T'] (unix seconds or 2026-03-01)\n"
     "\n"
     "Exit codes: 0 ok, 1 usage, 3 unknown node or predicate, 4 store error.\n",
     nb_opts,

@@ -11,7 +11,7 @@
 
 static const char *const import_opts[] = {"format=",    "base=",   "map=",    "action=",
                                           "encoding=",  "delimiter=", "header", "no-header",
-                                          "strict",     "quiet",   NULL};
+                                          "strict",     "quiet",   "lang=",   NULL};
 
 /* True when `path` (or `format`) names an event file rather than RDF. */
 static int is_event_file(const char *path, const char *format) {
@@ -50,12 +50,53 @@ static int unknown_format(cli_args *a, const char *path) {
     return PT_EINVAL;
 }
 
+/* --- catalogues (docs/IMPORT-CATALOG.md) ------------------------------------------------- */
+
+/* "taxonomy", "merchant" or "bmecat" when --format names one, or when a .txt/.xml file (maybe
+ * .gz) reads like one (pt_catalog_format_sniff); NULL for every other file. */
+static const char *catalog_format(const char *path, const char *format) {
+    if (format != NULL) {
+        return strcmp(format, "taxonomy") == 0 || strcmp(format, "merchant") == 0 ||
+                       strcmp(format, "bmecat") == 0
+                   ? format
+                   : NULL;
+    }
+    size_t n = strlen(path);
+    if (n > 3 && strcasecmp(path + n - 3, ".gz") == 0) {
+        n -= 3;
+    }
+    if (n > 4 && (strncasecmp(path + n - 4, ".txt", 4) == 0 ||
+                  strncasecmp(path + n - 4, ".xml", 4) == 0)) {
+        return pt_catalog_format_sniff(NULL, path);
+    }
+    return NULL;
+}
+
+/* Import a taxonomy or feed (`fmt` from catalog_format) and print its summary. */
+static int import_catalog(cli_args *a, pt_builder *b, const char *path, const char *fmt,
+                          const char *base, pt_import_stats *st) {
+    char buf[5][32];
+    int rc = strcmp(fmt, "taxonomy") == 0 ? pt_import_taxonomy(b, path, cli_opt(a, "lang"), st)
+                                          : pt_import_feed(b, path, fmt, base, st);
+    if (rc == PT_OK && !cli_flag(a, "quiet")) {
+        fprintf(stderr, "%s: %s %s records read, %s imported, %s skipped, %s orphans, %s cycles\n",
+                path, fmt, cli_num(st->rows_read, buf[0], 32),
+                cli_num(st->rows_imported, buf[1], 32), cli_num(st->rows_skipped, buf[2], 32),
+                cli_num(st->n_orphans, buf[3], 32), cli_num(st->n_cycles, buf[4], 32));
+    }
+    return rc;
+}
+
 /* Import one file into `b`; prints its summary. Returns a library code. */
 static int import_one(cli_args *a, pt_builder *b, const char *path,
                       const char *base, pt_import_stats *st) {
     const char *format = cli_opt(a, "format");
     const char *map = cli_opt(a, "map");
     char buf[3][32];
+    const char *cat = map == NULL ? catalog_format(path, format) : NULL;
+    if (cat != NULL) {
+        return import_catalog(a, b, path, cat, base, st);
+    }
     if (map != NULL || is_event_file(path, format)) {
         if (map == NULL) {
             return missing_map(a, path);
@@ -134,7 +175,9 @@ static int run_import(cli_args *a) {
         } else {
             /* Local ids from event files need some base; remember it for lookups. */
             for (int i = 0; i < a->n_pos; i++) {
-                if (cli_opt(a, "map") != NULL || is_event_file(a->pos[i], cli_opt(a, "format"))) {
+                const char *cf = catalog_format(a->pos[i], cli_opt(a, "format"));
+                if (cli_opt(a, "map") != NULL || is_event_file(a->pos[i], cli_opt(a, "format")) ||
+                    (cf != NULL && strcmp(cf, "taxonomy") != 0)) {
                     base = "urn:portrait:";
                     pt_builder_set_base(b, base);
                     break;
@@ -203,12 +246,15 @@ const cli_cmd cmd_import = {
     "usage: portrait import [options] FILE...\n"
     "\n"
     "Import RDF (N-Triples, N-Quads, Turtle, TriG, RDF/XML, RDF/JSON) or behaviour events\n"
-    "(CSV, TSV, JSON-lines, with --map) into the store. Any file may be gzip-compressed.\n"
+    "(CSV, TSV, JSON-lines, with --map) into the store, and product catalogues: Google\n"
+    "product taxonomies, Merchant Center feeds and BMEcat. Any file may be gzip-compressed.\n"
     "All files are imported, or none: a file that fails leaves the store as it was.\n"
     "\n"
     "Options:\n"
-    "  --format F       ntriples|nquads|turtle|trig|rdfxml|rdfjson|csv|tsv|jsonl\n"
-    "                   (default: from the file name)\n"
+    "  --format F       ntriples|nquads|turtle|trig|rdfxml|rdfjson|csv|tsv|jsonl|\n"
+    "                   taxonomy|merchant|bmecat (default: from the file name; .txt and .xml\n"
+    "                   files are sniffed for a Google taxonomy, Merchant feed or BMEcat)\n"
+    "  --lang L         language of taxonomy labels (default: from the file name, zh-CN -> zh)\n"
     "  --base IRI       base IRI for local ids: users become IRI/user/ID, items IRI/item/ID;\n"
     "                   the store remembers it, so 'portrait ... --node 42' finds them\n"
     "  --map MAP        event fields: user=F,item=F[,action=F][,value=F][,time=F][,text=F];\n"

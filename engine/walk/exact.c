@@ -1,0 +1,316 @@
+/*
+ * exact.c - the deterministic scorers: P3alpha / RP3beta computed exactly, personalised
+ * PageRank by forward push, for graphs (or users) small enough to afford them, and as the
+ * ground truth the sampled walks are checked against.
+ *
+ * P3alpha (Cooper et al., WWW 2014) scores item i for user u by the three-step walk
+ * u -> q -> v -> i with each transition probability raised to alpha; RP3beta (Paudel et al.,
+ * ACM TiiS 2017) divides by the item's popularity^beta (done by the caller). Here the first
+ * step is the query distribution (action-, rating- and recency-weighted, see recommend.c) and
+ * the middle step is the meta-path kernel of the walk: co-behaviour through a user with
+ * probability ~ w_cobehaviour, or through a tag, category (possibly one level up) or brand. The
+ * computation aggregates at the intermediate nodes first (sum over q, then over v), so it costs
+ * sum_q deg(q) + sum_{v reached} deg(v) edge reads, not the product.
+ *
+ * Explanations: with `record`, every intermediate node keeps its three largest incoming terms
+ * (query item, aux node, mass); recommend.c multiplies them by the last transition to get the
+ * largest terms of an item's score - these are the real terms of the sum, not a re-derivation.
+ *
+ * Personalised PageRank uses the forward push of Andersen, Chung and Lang (FOCS 2006) over the
+ * user-item-feature graph, with residual threshold eps per unit of out-degree.
+ */
+#include <math.h>
+#include <string.h>
+
+#include "walk/walk.h"
+
+/* Offer the term (q, aux, x) to intermediate m's best three. */
+static void top3_offer(pt__top3 *t, uint32_t q, uint32_t aux, double x) {
+    float fx = (float)x;
+    if (fx <= t->x[2]) {
+        return;
+    }
+    int j = 2;
+    while (j > 0 && fx > t->x[j - 1]) {
+        t->x[j] = t->x[j - 1];
+        t->q[j] = t->q[j - 1];
+        t->aux[j] = t->aux[j - 1];
+        j--;
+    }
+    t->x[j] = fx;
+    t->q[j] = q;
+    t->aux[j] = aux;
+}
+
+/* Add mass x to intermediate slot m (users, then features, then parents going up), tracking
+ * touched slots and, when recording, the best terms. */
+static inline void mid_add(pt_rec_scratch *s, uint32_t m, double x, uint32_t q, uint32_t aux,
+                           int record) {
+    if (!(x > 0.0)) {
+        return;
+    }
+    if (s->mid[m] == 0.0) {
+        s->mid_touched[s->n_mid++] = m;
+        if (record) {
+            memset(&s->top3[m], 0, sizeof s->top3[m]);
+        }
+    }
+    s->mid[m] += x;
+    if (record) {
+        top3_offer(&s->top3[m], q, aux, x);
+    }
+}
+
+/* The hop-type probabilities of item `q` under the recommender's meta-path weights: only hops
+ * the item has count; pi[PT__HOP_CB..BRAND]. Returns 0 when the item has no hop. */
+static int hop_probs(const pt_recommender *r, uint32_t q, double *pi) {
+    const pt__irow *ir = &r->irow[q];
+    memset(pi, 0, sizeof(double) * 4);
+    pi[PT__HOP_CB] = ir[1].off > ir->off ? r->hop_w[PT__HOP_CB] : 0.0;
+    if (r->has_meta) {
+        pi[PT__HOP_TAG] = ir->n_tag > 0 ? r->hop_w[PT__HOP_TAG] : 0.0;
+        pi[PT__HOP_CAT] = ir->n_cat > 0 ? r->hop_w[PT__HOP_CAT] : 0.0;
+        pi[PT__HOP_BRAND] = ir->n_brand > 0 ? r->hop_w[PT__HOP_BRAND] : 0.0;
+    } else if (pi[PT__HOP_CB] > 0.0) {
+        pi[PT__HOP_CB] = 1.0;
+        return 1;
+    }
+    double tot = pi[0] + pi[1] + pi[2] + pi[3];
+    if (!(tot > 0.0)) {
+        return 0;
+    }
+    for (int h = 0; h < 4; h++) {
+        pi[h] /= tot;
+    }
+    return 1;
+}
+
+/* Sum of the behaviour weights of item q's row (for raw, alpha = 1, transitions). */
+static double item_sum(const pt_recommender *r, uint32_t q) {
+    double tot = 0.0;
+    for (uint32_t k = r->irow[q].off; k < r->irow[q + 1].off; k++) {
+        tot += r->i_w[k];
+    }
+    return tot;
+}
+
+int pt__walk_exact_mid(pt_rec_scratch *s, int raw, double up, int record) {
+    const pt_recommender *r = s->r;
+    uint32_t nu = r->n_users, nf = r->n_feats;
+    uint64_t ops = 0;
+    if (record && s->top3 == NULL) {
+        s->top3 = pt__calloc(s->ctx, (size_t)nu + 2 * (size_t)nf + 1, sizeof *s->top3);
+        if (s->top3 == NULL) {
+            return PT_ENOMEM;
+        }
+    }
+    /* Step 2: query items to intermediates. */
+    for (uint32_t j = 0; j < s->n_q; j++) {
+        uint32_t q = s->qi[j];
+        double sq = s->qw[j], pi[4];
+        if (!hop_probs(r, q, pi)) {
+            continue;
+        }
+        const pt__irow *ir = &r->irow[q];
+        if (pi[PT__HOP_CB] > 0.0) {
+            double m = sq * pi[PT__HOP_CB];
+            double inv = raw ? 1.0 / item_sum(r, q) : 0.0;
+            for (uint32_t k = ir->off; k < ir[1].off; k++) {
+                double t = raw ? r->i_w[k] * inv : r->i_pa[k];
+                mid_add(s, r->i_user[k], m * t, q, PT__NOIDX, record);
+            }
+            ops += ir[1].off - ir->off;
+        }
+        uint32_t fo = ir->f_off;
+        uint32_t cnt[3] = {ir->n_tag, ir->n_cat, ir->n_brand};
+        for (int kd = 0; kd < 3; kd++) {
+            double pk = pi[PT__HOP_TAG + kd];
+            for (uint32_t k = fo; k < fo + cnt[kd] && pk > 0.0; k++) {
+                uint32_t f = r->if_feat[k];
+                double m = sq * pk / cnt[kd];
+                uint32_t par = r->frow[f].parent;
+                if (kd == PT__F_CAT && up > 0.0 && par != PT__NOIDX) {
+                    mid_add(s, nu + nf + par, m * up, q, f, record);
+                    m *= 1.0 - up;
+                }
+                mid_add(s, nu + f, m, q, PT__NOIDX, record);
+            }
+            fo += cnt[kd];
+        }
+    }
+    s->stats.ops += ops;
+    return PT_OK;
+}
+
+void pt__walk_exact_items(pt_rec_scratch *s) {
+    const pt_recommender *r = s->r;
+    uint32_t nu = r->n_users, nf = r->n_feats;
+    uint64_t ops = 0;
+    /* Step 3: intermediates to items. */
+    for (uint32_t j = 0; j < s->n_mid; j++) {
+        uint32_t m = s->mid_touched[j];
+        double x = s->mid[m];
+        if (m < nu) {
+            const pt__urow *ur = &r->urow[m];
+            for (uint32_t k = ur->off; k < ur[1].off; k++) {
+                pt__walk_add(s, r->u_item[k], x * r->u_pa[k]);
+            }
+            ops += ur[1].off - ur->off;
+        } else if (m < nu + nf) {
+            const pt__frow *fr = &r->frow[m - nu];
+            uint32_t n = fr[1].off - fr->off;
+            for (uint32_t k = fr->off; k < fr[1].off; k++) {
+                pt__walk_add(s, r->fi_item[k], x / n);
+            }
+            ops += n;
+        } else {
+            const pt__frow *fr = &r->frow[m - nu - nf];
+            uint32_t n = fr[1].sub_off - fr->sub_off;
+            for (uint32_t k = fr->sub_off; k < fr[1].sub_off; k++) {
+                pt__walk_add(s, r->sub_item[k], x / n);
+            }
+            ops += n;
+        }
+    }
+    s->stats.ops += ops;
+}
+
+/* --- personalised PageRank ----------------------------------------------------------------- */
+
+/* Put node x (in the user | item | feature index space) on the push queue if its residual is
+ * above the threshold and it is not queued yet; note it as touched. */
+static inline void ppr_touch(pt_rec_scratch *s, uint32_t x, uint32_t total, uint32_t *tail,
+                             double thr) {
+    if (!(s->ppr_flag[x] & 2)) {
+        s->ppr_flag[x] |= 2;
+        s->ppr_list[s->n_ppr_list++] = x;
+    }
+    if (!(s->ppr_flag[x] & 1) && s->ppr_r[x] >= thr) {
+        s->ppr_flag[x] |= 1;
+        s->ppr_queue[*tail] = x;
+        *tail = *tail + 1 == total + 1 ? 0 : *tail + 1;
+    }
+}
+
+/* Out-degree used for the push threshold of node x. */
+static uint32_t ppr_deg(const pt_recommender *r, uint32_t x) {
+    uint32_t nu = r->n_users, ni = r->n_items;
+    if (x < nu) {
+        return r->urow[x + 1].off - r->urow[x].off;
+    }
+    if (x < nu + ni) {
+        const pt__irow *ir = &r->irow[x - nu];
+        return ir[1].off - ir->off + ir->n_tag + ir->n_cat + ir->n_brand;
+    }
+    uint32_t f = x - nu - ni;
+    return r->frow[f + 1].off - r->frow[f].off + r->ch_off[f + 1] - r->ch_off[f] +
+           (r->frow[f].parent != PT__NOIDX);
+}
+
+int pt__walk_ppr(pt_rec_scratch *s, double restart, double eps) {
+    const pt_recommender *r = s->r;
+    uint32_t nu = r->n_users, ni = r->n_items, nf = r->n_feats;
+    uint32_t total = nu + ni + nf, head = 0, tail = 0;
+    uint64_t ops = 0;
+    double up = r->p.category_up;
+    if (s->query_user == PT__NOIDX || s->n_q == 0) {
+        return PT_OK;
+    }
+    s->n_ppr_list = 0;
+    uint32_t src = s->query_user;
+    s->ppr_r[src] = 1.0;
+    ppr_touch(s, src, total, &tail, 0.0);
+    double qtot = 0.0;
+    for (uint32_t j = 0; j < s->n_q; j++) {
+        qtot += s->qw[j];
+    }
+    while (head != tail) {
+        uint32_t x = s->ppr_queue[head];
+        head = head + 1 == total + 1 ? 0 : head + 1;
+        s->ppr_flag[x] &= (uint8_t)~1u;
+        double rx = s->ppr_r[x];
+        uint32_t deg = ppr_deg(r, x);
+        if (rx < eps * (deg > 0 ? deg : 1) && x != src) {
+            continue;
+        }
+        s->ppr_p[x] += restart * rx;
+        s->ppr_r[x] = 0.0;
+        double m = (1.0 - restart) * rx;
+        ops += deg;
+#define PUSH(y, amount)                                                                            \
+    do {                                                                                           \
+        uint32_t y_ = (y);                                                                         \
+        s->ppr_r[y_] += (amount);                                                                  \
+        ppr_touch(s, y_, total, &tail, eps *(ppr_deg(r, y_) > 0 ? ppr_deg(r, y_) : 1));            \
+    } while (0)
+        if (x == src) {
+            /* The querying user spreads by its query weights (recency, actions, rating). */
+            for (uint32_t j = 0; j < s->n_q; j++) {
+                PUSH(nu + s->qi[j], m * s->qw[j] / qtot);
+            }
+        } else if (x < nu) {
+            const pt__urow *ur = &r->urow[x];
+            double tot = 0.0;
+            for (uint32_t k = ur->off; k < ur[1].off; k++) {
+                tot += r->u_w[k];
+            }
+            for (uint32_t k = ur->off; k < ur[1].off; k++) {
+                PUSH(nu + r->u_item[k], m * r->u_w[k] / tot);
+            }
+        } else if (x < nu + ni) {
+            uint32_t it = x - nu;
+            double pi[4];
+            if (!hop_probs(r, it, pi)) {
+                continue;
+            }
+            const pt__irow *ir = &r->irow[it];
+            if (pi[PT__HOP_CB] > 0.0) {
+                double tot = 0.0;
+                for (uint32_t k = ir->off; k < ir[1].off; k++) {
+                    tot += r->i_w[k];
+                }
+                for (uint32_t k = ir->off; k < ir[1].off; k++) {
+                    PUSH(r->i_user[k], m * pi[PT__HOP_CB] * r->i_w[k] / tot);
+                }
+            }
+            uint32_t fo = ir->f_off;
+            uint32_t cnt[3] = {ir->n_tag, ir->n_cat, ir->n_brand};
+            for (int kd = 0; kd < 3; kd++) {
+                for (uint32_t k = fo; k < fo + cnt[kd] && pi[PT__HOP_TAG + kd] > 0.0; k++) {
+                    PUSH(nu + ni + r->if_feat[k], m * pi[PT__HOP_TAG + kd] / cnt[kd]);
+                }
+                fo += cnt[kd];
+            }
+        } else {
+            uint32_t f = x - nu - ni;
+            const pt__frow *fr = &r->frow[f];
+            uint32_t n_it = fr[1].off - fr->off;
+            uint32_t n_c = r->ch_off[f + 1] - r->ch_off[f] + (fr->parent != PT__NOIDX);
+            double to_c = n_c == 0 ? 0.0 : n_it == 0 ? 1.0 : up;
+            for (uint32_t k = fr->off; k < fr[1].off; k++) {
+                PUSH(nu + r->fi_item[k], m * (1.0 - to_c) / n_it);
+            }
+            if (to_c > 0.0) {
+                for (uint32_t c = r->ch_off[f]; c < r->ch_off[f + 1]; c++) {
+                    PUSH(nu + ni + r->children[c], m * to_c / n_c);
+                }
+                if (fr->parent != PT__NOIDX) {
+                    PUSH(nu + ni + fr->parent, m * to_c / n_c);
+                }
+            }
+        }
+#undef PUSH
+    }
+    for (uint32_t j = 0; j < s->n_ppr_list; j++) {
+        uint32_t x = s->ppr_list[j];
+        if (x >= nu && x < nu + ni) {
+            pt__walk_add(s, x - nu, s->ppr_p[x]);
+        }
+        s->ppr_p[x] = 0.0;
+        s->ppr_r[x] = 0.0;
+        s->ppr_flag[x] = 0;
+    }
+    s->n_ppr_list = 0;
+    s->stats.ops += ops;
+    return PT_OK;
+}

@@ -1,0 +1,1366 @@
+/*
+ * recommend.c - the public recommender API (pt_walk.h): parameters, the recommender and its
+ * per-thread scratch, one query from the user's items to the ranked, filtered top k with
+ * explanations, batches on threads, and pt_rec_explain with its breadth-first fallback.
+ *
+ * A query: (1) the query distribution - the user's items weighted by the aggregated action and
+ * rating weight of the index, times 0.5^(age / half-life) and the recent_boost for the latest
+ * item, normalised and raised to alpha; (2) scores from the method (sample.c or exact.c);
+ * (3) the popularity penalty; (4) filters (seen, excluded, category subtree); (5) the top k,
+ * ties by node id, with the diversity cap; (6) popular items to fill what is left; (7) paths.
+ * Everything a query touches is cleared through touched lists, so a warm scratch costs
+ * O(work), not O(items), per query.
+ */
+#include <math.h>
+#include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "walk/walk.h"
+
+/* --- parameters ---------------------------------------------------------------------------- */
+
+void pt_walk_params_default(pt_walk_params *p) {
+    memset(p, 0, sizeof *p);
+    p->method = PT_REC_RP3B;
+    p->steps = 100000;
+    p->restart = 0.7;
+    p->alpha = 0.7;
+    p->beta = 0.6;
+    p->action_weight[PT_ROLE_VIEWED] = 1.0;
+    p->action_weight[PT_ROLE_CLICKED] = 2.0;
+    p->action_weight[PT_ROLE_CARTED] = 4.0;
+    p->action_weight[PT_ROLE_PURCHASED] = 8.0;
+    p->action_weight[PT_ROLE_RATED] = 6.0;
+    p->action_weight[PT_ROLE_REVIEWED] = 8.0;
+    p->rating_center = 0.0;
+    p->half_life_days = 0.0;
+    p->w_cobehaviour = 1.0;
+    p->w_tag = 0.1;
+    p->w_category = 0.1;
+    p->w_brand = 0.1;
+    p->n_p = 0;
+    p->n_v = 4;
+    p->seed = 42;
+    p->threads = 0;
+    p->category_up = 0.2;
+    p->multi_hit = 0;
+    p->rating_power = 1.0;
+    p->recent_boost = 1.0;
+    p->half_life_events = 2.0;
+    p->recency_floor = 0.0;
+    p->min_visits = 2;
+}
+
+/* Method names, indexed by pt_rec_method. */
+static const char *const method_names[] = {"pixie", "p3", "rp3b", "ppr", "pop"};
+
+const char *pt_rec_method_name(pt_rec_method m) {
+    return (unsigned)m < sizeof method_names / sizeof method_names[0] ? method_names[m] : "?";
+}
+
+int pt_rec_method_parse(const char *name, pt_rec_method *out) {
+    for (size_t i = 0; name != NULL && i < sizeof method_names / sizeof method_names[0]; i++) {
+        if (strcmp(name, method_names[i]) == 0) {
+            *out = (pt_rec_method)i;
+            return PT_OK;
+        }
+    }
+    return PT_EINVAL;
+}
+
+/* Check every field of `p`; on failure the ctx message names the field. */
+static int check_params(pt_ctx *ctx, const pt_walk_params *p) {
+    if ((unsigned)p->method > PT_REC_POP) {
+        return pt__error(ctx, PT_EINVAL, "pt_recommender_new: method %d is unknown", p->method);
+    }
+    if (p->steps == 0 || p->steps > (UINT64_C(1) << 40)) {
+        return pt__error(ctx, PT_EINVAL, "pt_recommender_new: steps must be in 1..2^40");
+    }
+    if (!(p->restart > 0.0 && p->restart <= 1.0)) {
+        return pt__error(ctx, PT_EINVAL, "pt_recommender_new: restart must be in (0, 1]");
+    }
+    if (!(p->alpha > 0.0 && p->alpha <= 8.0)) {
+        return pt__error(ctx, PT_EINVAL, "pt_recommender_new: alpha must be in (0, 8]");
+    }
+    if (!(p->beta >= 0.0 && p->beta <= 4.0)) {
+        return pt__error(ctx, PT_EINVAL, "pt_recommender_new: beta must be in [0, 4]");
+    }
+    double any = 0.0;
+    for (int r = PT_ROLE_VIEWED; r <= PT_ROLE_REVIEWED; r++) {
+        if (!(p->action_weight[r] >= 0.0) || isinf(p->action_weight[r])) {
+            return pt__error(ctx, PT_EINVAL, "pt_recommender_new: action_weight[%s] must be >= 0",
+                             pt_role_name((pt_role)r));
+        }
+        any += p->action_weight[r];
+    }
+    if (!(any > 0.0)) {
+        return pt__error(ctx, PT_EINVAL, "pt_recommender_new: every action_weight is 0");
+    }
+    if (!(p->rating_center >= 0.0) || !(p->rating_power >= 0.0 && p->rating_power <= 16.0)) {
+        return pt__error(ctx, PT_EINVAL,
+                         "pt_recommender_new: rating_center must be >= 0, rating_power in [0, 16]");
+    }
+    if (!(p->half_life_days >= 0.0)) {
+        return pt__error(ctx, PT_EINVAL, "pt_recommender_new: half_life_days must be >= 0");
+    }
+    if (!(p->w_cobehaviour >= 0.0 && p->w_tag >= 0.0 && p->w_category >= 0.0 &&
+          p->w_brand >= 0.0) ||
+        !(p->w_cobehaviour + p->w_tag + p->w_category + p->w_brand > 0.0)) {
+        return pt__error(ctx, PT_EINVAL,
+                         "pt_recommender_new: meta-path weights (w_cobehaviour, w_tag, "
+                         "w_category, w_brand) must be >= 0 and not all 0");
+    }
+    if (!(p->category_up >= 0.0 && p->category_up <= 1.0)) {
+        return pt__error(ctx, PT_EINVAL, "pt_recommender_new: category_up must be in [0, 1]");
+    }
+    if (p->n_p > 0 && p->n_v == 0) {
+        return pt__error(ctx, PT_EINVAL, "pt_recommender_new: n_v must be >= 1 when n_p > 0");
+    }
+    if (p->threads < 0 || p->threads > 1024) {
+        return pt__error(ctx, PT_EINVAL, "pt_recommender_new: threads must be in 0..1024");
+    }
+    if (!(p->recency_floor >= 0.0 && p->recency_floor <= 1.0)) {
+        return pt__error(ctx, PT_EINVAL, "pt_recommender_new: recency_floor must be in [0, 1]");
+    }
+    if (!(p->half_life_events >= 0.0)) {
+        return pt__error(ctx, PT_EINVAL, "pt_recommender_new: half_life_events must be >= 0");
+    }
+    if (!(p->recent_boost > 0.0) || isinf(p->recent_boost)) {
+        return pt__error(ctx, PT_EINVAL, "pt_recommender_new: recent_boost must be > 0");
+    }
+    return PT_OK;
+}
+
+/* --- recommender and scratch --------------------------------------------------------------- */
+
+int pt_recommender_new(pt_ctx *ctx, const pt_graph *g, const pt_walk_params *p,
+                       pt_recommender **out) {
+    pt_walk_params def;
+    *out = NULL;
+    if (g == NULL) {
+        return pt__error(ctx, PT_EINVAL, "pt_recommender_new: graph is NULL");
+    }
+    if (p == NULL) {
+        pt_walk_params_default(&def);
+        p = &def;
+    }
+    int rc = check_params(ctx, p);
+    if (rc != PT_OK) {
+        return rc;
+    }
+    pt_recommender *r = pt__calloc(ctx, 1, sizeof *r);
+    if (r == NULL) {
+        return pt__error(ctx, PT_ENOMEM, "pt_recommender_new: out of memory");
+    }
+    r->ctx = ctx;
+    r->g = g;
+    r->p = *p;
+    rc = pt__walk_index_build(r);
+    if (rc != PT_OK) {
+        pt_recommender_free(r);
+        return rc == PT_ENOMEM ? pt__error(ctx, rc, "pt_recommender_new: out of memory") : rc;
+    }
+    *out = r;
+    return PT_OK;
+}
+
+void pt_recommender_free(pt_recommender *r) {
+    if (r == NULL) {
+        return;
+    }
+    pt__walk_index_free(r);
+    pt__free(r->ctx, r);
+}
+
+const pt_walk_params *pt_recommender_params(const pt_recommender *r) {
+    return &r->p;
+}
+
+/* Local user index of graph node `v`, or PT__NOIDX. */
+static uint32_t user_of(const pt_recommender *r, pt_node_id v) {
+    return v < r->n_nodes && r->kind[v] == 1 ? r->loc[v] : PT__NOIDX;
+}
+
+/* Local item index of graph node `v`, or PT__NOIDX. */
+static uint32_t item_of(const pt_recommender *r, pt_node_id v) {
+    return v < r->n_nodes && r->kind[v] == 2 ? r->loc[v] : PT__NOIDX;
+}
+
+uint32_t pt_recommender_user_items(const pt_recommender *r, pt_node_id user) {
+    uint32_t u = user_of(r, user);
+    return u == PT__NOIDX ? 0 : r->urow[u + 1].off - r->urow[u].off;
+}
+
+int pt_recommender_is_item(const pt_recommender *r, pt_node_id node) {
+    return item_of(r, node) != PT__NOIDX;
+}
+
+/* Extra per-item arrays of a scratch that recommend.c alone uses. */
+typedef struct extra {
+    uint32_t *xstamp; /* == cur_stamp: excluded by the query */
+    uint32_t *oslot;  /* output slot of an item while explaining, PT__NOIDX otherwise */
+} extra;
+
+int pt_rec_scratch_new(pt_recommender *r, pt_rec_scratch **out) {
+    pt_ctx *ctx = r->ctx;
+    *out = NULL;
+    pt_rec_scratch *s = pt__calloc(ctx, 1, sizeof *s + sizeof(extra));
+    if (s == NULL) {
+        return pt__error(ctx, PT_ENOMEM, "pt_rec_scratch_new: out of memory");
+    }
+    s->r = r;
+    s->ctx = ctx;
+    size_t ni = (size_t)r->n_items + 1, nm = (size_t)r->n_users + 2 * (size_t)r->n_feats + 1;
+    size_t nall = (size_t)r->n_users + r->n_items + r->n_feats + 2;
+    extra *x = (extra *)(s + 1);
+    s->score = pt__calloc(ctx, ni, sizeof *s->score);
+    s->vq = pt__calloc(ctx, ni, sizeof *s->vq);
+    s->count = pt__calloc(ctx, ni, sizeof *s->count);
+    s->stamp = pt__calloc(ctx, ni, sizeof *s->stamp);
+    x->xstamp = pt__calloc(ctx, ni, sizeof *x->xstamp);
+    x->oslot = pt__malloc(ctx, ni * sizeof *x->oslot);
+    s->touched = pt__malloc(ctx, ni * sizeof *s->touched);
+    s->tq = pt__malloc(ctx, ni * sizeof *s->tq);
+    s->cand = pt__malloc(ctx, ni * sizeof *s->cand);
+    s->qi = pt__malloc(ctx, ni * sizeof *s->qi);
+    s->qw = pt__malloc(ctx, ni * sizeof *s->qw);
+    s->qcum = pt__malloc(ctx, ni * sizeof *s->qcum);
+    s->qalias = pt__malloc(ctx, ni * sizeof *s->qalias);
+    s->mid = pt__calloc(ctx, nm, sizeof *s->mid);
+    s->mid_touched = pt__malloc(ctx, nm * sizeof *s->mid_touched);
+    s->cat_count = pt__calloc(ctx, (size_t)r->n_feats + 1, sizeof *s->cat_count);
+    s->ppr_p = pt__calloc(ctx, nall, sizeof *s->ppr_p);
+    s->ppr_r = pt__calloc(ctx, nall, sizeof *s->ppr_r);
+    s->ppr_queue = pt__malloc(ctx, nall * sizeof *s->ppr_queue);
+    s->ppr_list = pt__malloc(ctx, nall * sizeof *s->ppr_list);
+    s->ppr_flag = pt__calloc(ctx, nall, 1);
+    if (s->score == NULL || s->vq == NULL || s->count == NULL || s->stamp == NULL ||
+        x->xstamp == NULL || x->oslot == NULL || s->touched == NULL || s->tq == NULL ||
+        s->cand == NULL || s->qi == NULL || s->qw == NULL || s->qcum == NULL || s->qalias == NULL ||
+        s->mid == NULL || s->mid_touched == NULL || s->cat_count == NULL || s->ppr_p == NULL ||
+        s->ppr_r == NULL || s->ppr_queue == NULL || s->ppr_list == NULL || s->ppr_flag == NULL) {
+        pt_rec_scratch_free(s);
+        return pt__error(ctx, PT_ENOMEM, "pt_rec_scratch_new: out of memory");
+    }
+    for (size_t i = 0; i < ni; i++) {
+        x->oslot[i] = PT__NOIDX;
+    }
+    s->query_user = PT__NOIDX;
+    *out = s;
+    return PT_OK;
+}
+
+void pt_rec_scratch_free(pt_rec_scratch *s) {
+    if (s == NULL) {
+        return;
+    }
+    pt_ctx *ctx = s->ctx;
+    extra *x = (extra *)(s + 1);
+    void *arrays[] = {s->score,    s->vq,          s->count,     s->stamp, x->xstamp, x->oslot,
+                      s->touched,  s->tq,          s->cand,      s->qi,    s->qw,     s->qcum,
+                      s->mid,      s->mid_touched, s->cat_count, s->ppr_p, s->ppr_r,  s->ppr_queue,
+                      s->ppr_list, s->ppr_flag,    s->top3,      s->hits,  s->qalias};
+    for (size_t i = 0; i < sizeof arrays / sizeof arrays[0]; i++) {
+        pt__free(ctx, arrays[i]);
+    }
+    pt__free(ctx, s);
+}
+
+void pt_rec_scratch_stats(const pt_rec_scratch *s, pt_rec_stats *out) {
+    *out = s->stats;
+}
+
+void pt_rec_query_init(pt_rec_query *q, pt_node_id user, uint32_t k) {
+    memset(q, 0, sizeof *q);
+    q->user = user;
+    q->k = k;
+    q->category = PT_NONE;
+    q->now = PT_TIME_UNKNOWN;
+}
+
+/* --- one query: scoring -------------------------------------------------------------------- */
+
+/* Order query items by weight, descending, then by item. */
+static int cmp_qw(const void *a, const void *b, void *ud) {
+    const pt_rec_scratch *s = ud;
+    uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
+    if (s->qcum[x] != s->qcum[y]) {
+        return s->qcum[x] > s->qcum[y] ? -1 : 1;
+    }
+    return s->qi[x] < s->qi[y] ? -1 : s->qi[x] > s->qi[y];
+}
+
+/* Order doubles descending. */
+static int cmp_desc(const void *a, const void *b) {
+    double x = *(const double *)a, y = *(const double *)b;
+    return x > y ? -1 : x < y;
+}
+
+/* Number of entries of the descending array t[0..n) greater than x. */
+static uint32_t n_greater(const double *t, uint32_t n, double x) {
+    uint32_t lo = 0, hi = n;
+    while (lo < hi) {
+        uint32_t mid = lo + (hi - lo) / 2;
+        if (t[mid] > x) {
+            lo = mid + 1;
+        } else {
+            hi = mid;
+        }
+    }
+    return lo;
+}
+
+/* Fill s->qi / s->qw with user u's items and their query weights: the index weight, times
+ * the recency decay relative to `now` (the user's latest event when 0 or unknown), the decay
+ * by the number of the user's later items, and recent_boost for the latest items; normalised
+ * to sum 1, then raised to `alpha`, sorted by weight. Also stamps the user's items as seen. */
+static void query_items(pt_rec_scratch *s, uint32_t u, int64_t now, double alpha) {
+    const pt_recommender *r = s->r;
+    uint32_t lo = r->urow[u].off, hi = r->urow[u + 1].off, n = hi - lo;
+    int64_t ref = (now == 0 || now == PT_TIME_UNKNOWN) ? r->user_last[u] : now;
+    double hl = r->p.half_life_days * 86400.0, tot = 0.0, hle = r->p.half_life_events;
+    double *times = s->ppr_r; /* zero at rest, room for every item */
+    double floor_ = r->p.recency_floor;
+    if (hle > 0.0) {
+        for (uint32_t j = 0; j < n; j++) {
+            int64_t t = r->u_time[lo + j];
+            times[j] = t == PT_TIME_UNKNOWN ? -1e300 : (double)t;
+        }
+        qsort(times, n, sizeof *times, cmp_desc);
+    }
+    for (uint32_t j = 0; j < n; j++) {
+        uint32_t k = lo + j;
+        double w = r->u_w[k];
+        int64_t t = r->u_time[k];
+        double decay = 1.0;
+        if (hl > 0.0 && t != PT_TIME_UNKNOWN && ref != PT_TIME_UNKNOWN && t < ref) {
+            decay *= exp2(-(double)(ref - t) / hl);
+        }
+        if (hle > 0.0 && t != PT_TIME_UNKNOWN) {
+            decay *= exp2(-(double)n_greater(times, n, (double)t) / hle);
+        }
+        w *= floor_ + (1.0 - floor_) * decay;
+        if (r->p.recent_boost != 1.0 && t != PT_TIME_UNKNOWN && t == r->user_last[u]) {
+            w *= r->p.recent_boost;
+        }
+        s->qi[j] = r->u_item[k];
+        s->qcum[j] = w;
+        tot += w;
+        s->stamp[r->u_item[k]] = s->cur_stamp;
+    }
+    if (hle > 0.0) {
+        memset(times, 0, n * sizeof *times);
+    }
+    /* Sort through an index permutation kept in s->cand, then write back in order. */
+    for (uint32_t j = 0; j < n; j++) {
+        s->cand[j] = j;
+    }
+    qsort_r(s->cand, n, sizeof *s->cand, cmp_qw, s);
+    for (uint32_t j = 0; j < n; j++) {
+        double w = tot > 0.0 ? s->qcum[s->cand[j]] / tot : 1.0 / n;
+        s->qw[j] = alpha == 1.0 ? w : pow(w, alpha);
+        s->tq[j] = s->qi[s->cand[j]];
+    }
+    memcpy(s->qi, s->tq, n * sizeof *s->qi);
+    s->n_q = n;
+    s->n_tq = 0;
+}
+
+/* Seed of a query: the recommender's seed mixed with the user's node id, so results do not
+ * depend on which thread ran the query or in which order. */
+static uint64_t query_seed(const pt_recommender *r, pt_node_id user) {
+    uint64_t z = r->p.seed ^ ((uint64_t)user * 0x9E3779B97F4A7C15ULL);
+    z = (z ^ (z >> 31)) * 0xD6E8FEB86659FD93ULL;
+    return z ^ (z >> 32);
+}
+
+/* Score the items for user u with method `m` into s->score (popularity penalty applied).
+ * Returns PT_OK or PT_ENOMEM. */
+static int score_user(pt_rec_scratch *s, uint32_t u, pt_node_id user, int64_t now, int explain) {
+    const pt_recommender *r = s->r;
+    pt_rec_method m = r->p.method;
+    int rc = PT_OK;
+    query_items(s, u, now, m == PT_REC_PPR ? 1.0 : r->p.alpha);
+    s->query_user = u;
+    s->stats.query_items = s->n_q;
+    switch (m) {
+    case PT_REC_PIXIE:
+        rc = pt__walk_sample(s, r->p.steps, query_seed(r, user), explain);
+        break;
+    case PT_REC_P3:
+    case PT_REC_RP3B:
+        rc = pt__walk_exact_mid(s, 0, r->has_meta ? r->p.category_up : 0.0, explain);
+        if (rc == PT_OK) {
+            pt__walk_exact_items(s);
+        }
+        break;
+    case PT_REC_PPR:
+        rc = pt__walk_ppr(s, r->p.restart, 1.0 / (double)r->p.steps);
+        if (rc == PT_OK && explain) {
+            rc = pt__walk_exact_mid(s, 1, 0.0, 1);
+        }
+        break;
+    case PT_REC_POP:
+    default:
+        break;
+    }
+    if (m == PT_REC_PIXIE && r->p.min_visits > 1) {
+        /* Items seen once or twice have noisy counts, and the popularity penalty multiplies
+         * the noise of exactly those (rare) items: leave them out. */
+        for (uint32_t j = 0; j < s->n_touched; j++) {
+            uint32_t it = s->touched[j];
+            if (s->count[it] < r->p.min_visits) {
+                s->score[it] = -0.0;
+            }
+        }
+    }
+    if (m != PT_REC_P3 && r->p.beta > 0.0) {
+        for (uint32_t j = 0; j < s->n_touched; j++) {
+            uint32_t it = s->touched[j];
+            s->score[it] *= r->pop_pen[it];
+        }
+    }
+    s->stats.candidates = s->n_touched;
+    return rc;
+}
+
+/* Clear everything a query left in the scratch. */
+static void clear_query(pt_rec_scratch *s) {
+    for (uint32_t j = 0; j < s->n_touched; j++) {
+        uint32_t it = s->touched[j];
+        s->score[it] = 0.0;
+        s->count[it] = 0;
+    }
+    s->n_touched = 0;
+    for (uint32_t j = 0; j < s->n_tq; j++) {
+        s->vq[s->tq[j]] = 0.0;
+        s->count[s->tq[j]] = 0;
+    }
+    s->n_tq = 0;
+    for (uint32_t j = 0; j < s->n_mid; j++) {
+        s->mid[s->mid_touched[j]] = 0.0;
+    }
+    s->n_mid = 0;
+    s->n_hits = 0;
+    s->n_q = 0;
+    s->query_user = PT__NOIDX;
+}
+
+/* --- one query: filters and ranking -------------------------------------------------------- */
+
+/* True when item `it` is in category feature `cat` or below it (up to 64 levels). */
+static int in_category(const pt_recommender *r, uint32_t it, uint32_t cat) {
+    const pt__irow *ir = &r->irow[it];
+    uint32_t o = ir->f_off + ir->n_tag;
+    for (uint32_t k = o; k < o + ir->n_cat; k++) {
+        uint32_t c = r->if_feat[k];
+        for (int d = 0; d < 64 && c != PT__NOIDX; d++) {
+            if (c == cat) {
+                return 1;
+            }
+            c = r->frow[c].parent;
+        }
+    }
+    return 0;
+}
+
+/* The category an item counts against for the diversity cap: its first category, or
+ * PT__NOIDX (uncapped) when it has none. */
+static uint32_t cap_category(const pt_recommender *r, uint32_t it) {
+    const pt__irow *ir = &r->irow[it];
+    return ir->n_cat > 0 ? r->if_feat[ir->f_off + ir->n_tag] : PT__NOIDX;
+}
+
+/* Order candidate items by score, descending, then by id (= node order). */
+static int cmp_cand(const void *a, const void *b, void *ud) {
+    const double *score = ud;
+    uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
+    if (score[x] != score[y]) {
+        return score[x] > score[y] ? -1 : 1;
+    }
+    return x < y ? -1 : x > y;
+}
+
+/* True when candidate x ranks before y. */
+static inline int before(const double *score, uint32_t x, uint32_t y) {
+    return score[x] > score[y] || (score[x] == score[y] && x < y);
+}
+
+/* Move the best `m` of the n candidates to the front, sorted (a bounded heap, then a sort). */
+static void top_m(uint32_t *c, size_t n, size_t m, const double *score) {
+    if (m >= n || n <= 64) {
+        qsort_r(c, n, sizeof *c, cmp_cand, (void *)score);
+        return;
+    }
+    /* Min-heap (worst at the root) of the best m so far, in c[0..m). */
+    for (size_t i = m / 2; i-- > 0;) {
+        size_t j = i;
+        for (;;) {
+            size_t l = 2 * j + 1, w = j;
+            if (l < m && before(score, c[w], c[l])) {
+                w = l;
+            }
+            if (l + 1 < m && before(score, c[w], c[l + 1])) {
+                w = l + 1;
+            }
+            if (w == j) {
+                break;
+            }
+            uint32_t t = c[j];
+            c[j] = c[w];
+            c[w] = t;
+            j = w;
+        }
+    }
+    for (size_t i = m; i < n; i++) {
+        if (!before(score, c[i], c[0])) {
+            continue;
+        }
+        uint32_t t = c[0];
+        c[0] = c[i];
+        c[i] = t;
+        size_t j = 0;
+        for (;;) {
+            size_t l = 2 * j + 1, w = j;
+            if (l < m && before(score, c[w], c[l])) {
+                w = l;
+            }
+            if (l + 1 < m && before(score, c[w], c[l + 1])) {
+                w = l + 1;
+            }
+            if (w == j) {
+                break;
+            }
+            uint32_t t2 = c[j];
+            c[j] = c[w];
+            c[w] = t2;
+            j = w;
+        }
+    }
+    qsort_r(c, m, sizeof *c, cmp_cand, (void *)score);
+}
+
+/* True when item `it` may be returned for the query (not seen unless allowed, not excluded,
+ * in the category). `cat` is the category's feature index or PT__NOIDX. */
+static int allowed(const pt_rec_scratch *s, const pt_rec_query *q, uint32_t it, uint32_t cat) {
+    const extra *x = (const extra *)(s + 1);
+    if (!q->include_seen && s->stamp[it] == s->cur_stamp) {
+        return 0;
+    }
+    if (x->xstamp[it] == s->cur_stamp) {
+        return 0;
+    }
+    return cat == PT__NOIDX || in_category(s->r, it, cat);
+}
+
+/* Try to append item `it` to the output under the diversity cap; returns 1 when taken. */
+static int take(pt_rec_scratch *s, const pt_rec_query *q, uint32_t it, double score, int popular,
+                pt_rec_item *out, size_t *n) {
+    if (q->max_per_category > 0) {
+        uint32_t c = cap_category(s->r, it);
+        if (c != PT__NOIDX) {
+            if (s->cat_count[c] >= q->max_per_category) {
+                return 0;
+            }
+            s->cat_count[c]++;
+        }
+    }
+    pt_rec_item *o = &out[(*n)++];
+    memset(o, 0, sizeof *o);
+    o->item = s->r->item_node[it];
+    o->score = score;
+    o->popular = popular;
+    return 1;
+}
+
+/* --- explanations -------------------------------------------------------------------------- */
+
+/* Kinds of path positions. */
+enum { P_USER = 'U', P_ITEM = 'I', P_FEAT = 'F' };
+
+/* Position of feature f in item it's feature list, or PT__NOIDX. */
+static uint32_t item_feat_pos(const pt_recommender *r, uint32_t it, uint32_t f) {
+    const pt__irow *ir = &r->irow[it];
+    uint32_t end = ir->f_off + ir->n_tag + ir->n_cat + ir->n_brand;
+    for (uint32_t k = ir->f_off; k < end; k++) {
+        if (r->if_feat[k] == f) {
+            return k;
+        }
+    }
+    return PT__NOIDX;
+}
+
+/* Find the predicate and direction of the index edge between (ka, a) and (kb, b); returns 0
+ * when there is none. */
+static int pair_edge(const pt_recommender *r, int ka, uint32_t a, int kb, uint32_t b,
+                     pt_node_id *pred, uint8_t *dir) {
+    uint32_t k;
+    if (ka == P_USER && kb == P_ITEM && (k = pt__walk_user_find(r, a, b)) != PT__NOIDX) {
+        *pred = r->u_pred[k];
+        *dir = 0;
+        return 1;
+    }
+    if (ka == P_ITEM && kb == P_USER && (k = pt__walk_user_find(r, b, a)) != PT__NOIDX) {
+        *pred = r->u_pred[k];
+        *dir = 1;
+        return 1;
+    }
+    if (ka == P_ITEM && kb == P_FEAT && (k = item_feat_pos(r, a, b)) != PT__NOIDX) {
+        *pred = r->if_pred[k];
+        *dir = 0;
+        return 1;
+    }
+    if (ka == P_FEAT && kb == P_ITEM && (k = item_feat_pos(r, b, a)) != PT__NOIDX) {
+        *pred = r->if_pred[k];
+        *dir = 1;
+        return 1;
+    }
+    if (ka == P_FEAT && kb == P_FEAT) {
+        if (r->frow[a].parent == b) {
+            *pred = r->parent_pred[a];
+            *dir = 0;
+            return 1;
+        }
+        if (r->frow[b].parent == a) {
+            *pred = r->parent_pred[b];
+            *dir = 1;
+            return 1;
+        }
+    }
+    return 0;
+}
+
+/* Node id of local (kind, x). */
+static pt_node_id node_of(const pt_recommender *r, int kind, uint32_t x) {
+    return kind == P_USER ? r->user_node[x] : kind == P_ITEM ? r->item_node[x] : r->feat_node[x];
+}
+
+/* Turn a local path (kinds[i], xs[i]) of n positions into `out`, resolving every edge. Where
+ * a category is followed by an item that is not directly in it (a category-up hop reached the
+ * item through a child category), the item's child category of it is inserted. Returns 1,
+ * or 0 when an edge is missing or the path would exceed 8 nodes (never for paths of at most
+ * 7 positions that the walk or the sums produced). */
+static int make_path(const pt_recommender *r, const int *kinds, const uint32_t *xs, uint32_t n,
+                     double share, pt_rec_path *out) {
+    int kk[8];
+    uint32_t xx[8], m = 0;
+    for (uint32_t i = 0; i < n; i++) {
+        if (i > 0 && kinds[i] == P_ITEM && kinds[i - 1] == P_FEAT &&
+            item_feat_pos(r, xs[i], xs[i - 1]) == PT__NOIDX) {
+            const pt__irow *ir = &r->irow[xs[i]];
+            uint32_t o = ir->f_off + ir->n_tag, child = PT__NOIDX;
+            for (uint32_t k = o; k < o + ir->n_cat; k++) {
+                if (r->frow[r->if_feat[k]].parent == xs[i - 1]) {
+                    child = r->if_feat[k];
+                    break;
+                }
+            }
+            if (child == PT__NOIDX || m >= 8) {
+                return 0;
+            }
+            kk[m] = P_FEAT;
+            xx[m++] = child;
+        }
+        if (m >= 8) {
+            return 0;
+        }
+        kk[m] = kinds[i];
+        xx[m++] = xs[i];
+    }
+    if (m < 2) {
+        return 0;
+    }
+    memset(out, 0, sizeof *out);
+    for (uint32_t i = 0; i < m; i++) {
+        out->nodes[i] = node_of(r, kk[i], xx[i]);
+        if (i + 1 < m &&
+            !pair_edge(r, kk[i], xx[i], kk[i + 1], xx[i + 1], &out->preds[i], &out->dirs[i])) {
+            return 0;
+        }
+    }
+    out->n_nodes = m;
+    out->share = share;
+    return 1;
+}
+
+/* A candidate term of an item's score: where it came from and how much. */
+typedef struct term {
+    double x;
+    int kinds[8];
+    uint32_t xs[8];
+    uint32_t n;
+} term;
+
+/* Keep `t` among the best three terms in `best` (n_best of them). */
+static void keep_term(term *best, uint32_t *n_best, const term *t) {
+    uint32_t j = *n_best < 3 ? (*n_best)++ : 3;
+    if (j == 3) {
+        if (t->x <= best[2].x) {
+            return;
+        }
+        j = 2;
+    }
+    while (j > 0 && t->x > best[j - 1].x) {
+        best[j] = best[j - 1];
+        j--;
+    }
+    best[j] = *t;
+}
+
+/* Paths of item `it` for user u from the exact terms (s->top3 at the intermediates): each
+ * term is (top-3 entry of an intermediate m adjacent to `it`) x (transition m -> it). `total`
+ * is the item's unpenalised score; `ppr` uses PageRank's transition from a category and
+ * scales by restart (1 - restart)^3. Returns the number of paths. */
+static uint32_t exact_paths(pt_rec_scratch *s, uint32_t u, uint32_t it, double total, int ppr,
+                            pt_rec_path *paths) {
+    const pt_recommender *r = s->r;
+    uint32_t nu = r->n_users, nf = r->n_feats, n_best = 0;
+    term best[3], t;
+    const pt__irow *ir = &r->irow[it];
+    double sc = ppr ? r->p.restart * pow(1.0 - r->p.restart, 3) : 1.0;
+    if (!(total > 0.0) || s->top3 == NULL) {
+        return 0;
+    }
+    for (uint32_t k = ir->off; k < ir[1].off; k++) {
+        uint32_t v = r->i_user[k];
+        if (s->mid[v] == 0.0) {
+            continue;
+        }
+        uint32_t pos = pt__walk_user_find(r, v, it);
+        double tr;
+        if (ppr && v == s->query_user) {
+            /* PageRank's walk leaves the querying user by its query weights. */
+            double tot = 0.0, w = 0.0;
+            for (uint32_t j = 0; j < s->n_q; j++) {
+                tot += s->qw[j];
+                w += s->qi[j] == it ? s->qw[j] : 0.0;
+            }
+            tr = tot > 0.0 ? w / tot : 0.0;
+        } else if (ppr) {
+            double rs = 0.0;
+            for (uint32_t j = r->urow[v].off; j < r->urow[v + 1].off; j++) {
+                rs += r->u_w[j];
+            }
+            tr = r->u_w[pos] / rs;
+        } else {
+            tr = r->u_pa[pos];
+        }
+        for (int j = 0; j < 3 && s->top3[v].x[j] > 0.0f; j++) {
+            t.x = s->top3[v].x[j] * tr * sc;
+            t.n = 4;
+            t.kinds[0] = P_USER, t.xs[0] = u;
+            t.kinds[1] = P_ITEM, t.xs[1] = s->top3[v].q[j];
+            t.kinds[2] = P_USER, t.xs[2] = v;
+            t.kinds[3] = P_ITEM, t.xs[3] = it;
+            keep_term(best, &n_best, &t);
+        }
+    }
+    uint32_t end = ir->f_off + ir->n_tag + ir->n_cat + ir->n_brand;
+    for (uint32_t k = ir->f_off; k < end; k++) {
+        uint32_t f = r->if_feat[k];
+        const pt__frow *fr = &r->frow[f];
+        double tr = 1.0 / (fr[1].off - fr->off);
+        if (ppr) {
+            uint32_t n_c = r->ch_off[f + 1] - r->ch_off[f] + (fr->parent != PT__NOIDX);
+            tr *= n_c == 0 ? 1.0 : 1.0 - r->p.category_up;
+        }
+        /* Direct: q -> f -> it. */
+        for (int j = 0; j < 3 && s->mid[nu + f] != 0.0 && s->top3[nu + f].x[j] > 0.0f; j++) {
+            t.x = s->top3[nu + f].x[j] * tr * sc;
+            t.n = 4;
+            t.kinds[0] = P_USER, t.xs[0] = u;
+            t.kinds[1] = P_ITEM, t.xs[1] = s->top3[nu + f].q[j];
+            t.kinds[2] = P_FEAT, t.xs[2] = f;
+            t.kinds[3] = P_ITEM, t.xs[3] = it;
+            keep_term(best, &n_best, &t);
+        }
+        if (ppr || k < ir->f_off + ir->n_tag || k >= ir->f_off + ir->n_tag + ir->n_cat) {
+            continue;
+        }
+        /* Up: q -> c1 -> p -> (it's category c) -> it, for p = f itself or f's parent. */
+        uint32_t ps[2] = {f, fr->parent};
+        for (int pj = 0; pj < 2; pj++) {
+            uint32_t p = ps[pj];
+            if (p == PT__NOIDX || s->mid[nu + nf + p] == 0.0) {
+                continue;
+            }
+            const pt__frow *pr = &r->frow[p];
+            double tu = 1.0 / (pr[1].sub_off - pr->sub_off);
+            for (int j = 0; j < 3 && s->top3[nu + nf + p].x[j] > 0.0f; j++) {
+                t.x = s->top3[nu + nf + p].x[j] * tu;
+                t.n = 5;
+                t.kinds[0] = P_USER, t.xs[0] = u;
+                t.kinds[1] = P_ITEM, t.xs[1] = s->top3[nu + nf + p].q[j];
+                t.kinds[2] = P_FEAT, t.xs[2] = s->top3[nu + nf + p].aux[j];
+                t.kinds[3] = P_FEAT, t.xs[3] = p;
+                t.kinds[4] = P_ITEM, t.xs[4] = it;
+                keep_term(best, &n_best, &t);
+            }
+        }
+    }
+    /* The push estimate of PageRank is a lower bound (residuals below the threshold stay
+     * unspread): should the largest terms exceed it, scale their shares to sum to 1. */
+    double sum = 0.0, norm = total;
+    for (uint32_t j = 0; j < n_best; j++) {
+        sum += best[j].x;
+    }
+    if (sum > norm) {
+        norm = sum;
+    }
+    uint32_t n = 0;
+    for (uint32_t j = 0; j < n_best; j++) {
+        double share = best[j].x / norm;
+        n += (uint32_t)make_path(r, best[j].kinds, best[j].xs, best[j].n, share > 1.0 ? 1.0 : share,
+                                 &paths[n]);
+    }
+    return n;
+}
+
+/* Order hit indices by (output slot, path), so equal paths of one item are adjacent. */
+static int cmp_hit(const void *a, const void *b, void *ud) {
+    const pt_rec_scratch *s = ud;
+    const uint32_t *oslot = ((const extra *)(s + 1))->oslot;
+    const pt__hit *x = &s->hits[*(const uint32_t *)a], *y = &s->hits[*(const uint32_t *)b];
+    if (oslot[x->item] != oslot[y->item]) {
+        return oslot[x->item] < oslot[y->item] ? -1 : 1;
+    }
+    if (x->q != y->q) {
+        return x->q < y->q ? -1 : 1;
+    }
+    if (x->nvia != y->nvia) {
+        return x->nvia < y->nvia ? -1 : 1;
+    }
+    for (int j = 0; j < x->nvia; j++) {
+        if (x->via[j] != y->via[j]) {
+            return x->via[j] < y->via[j] ? -1 : 1;
+        }
+        if (x->vk[j] != y->vk[j]) {
+            return x->vk[j] < y->vk[j] ? -1 : 1;
+        }
+    }
+    return 0;
+}
+
+/* True when hits x and y followed the same path. */
+static int same_path(const pt__hit *x, const pt__hit *y) {
+    return x->q == y->q && x->nvia == y->nvia &&
+           memcmp(x->via, y->via, x->nvia * sizeof x->via[0]) == 0 &&
+           memcmp(x->vk, y->vk, x->nvia) == 0;
+}
+
+/* Explain walk results: the hits of the n output items (their slots set in oslot) are sorted
+ * by path, each distinct path's visits counted, and the three most visited kept with share =
+ * visits / all visits of the item. Uses s->cand as scratch for hit indices (hits beyond its
+ * room are ignored). */
+static void walk_paths(pt_rec_scratch *s, uint32_t u, pt_rec_item *out, size_t n) {
+    const pt_recommender *r = s->r;
+    extra *x = (extra *)(s + 1);
+    size_t room = r->n_items + 1, nh = 0;
+    for (size_t j = 0; j < n; j++) {
+        uint32_t it = item_of(r, out[j].item);
+        if (!out[j].popular && it != PT__NOIDX) {
+            x->oslot[it] = (uint32_t)j;
+        }
+    }
+    for (size_t h = 0; h < s->n_hits && nh < room; h++) {
+        if (x->oslot[s->hits[h].item] != PT__NOIDX) {
+            s->cand[nh++] = (uint32_t)h;
+        }
+    }
+    qsort_r(s->cand, nh, sizeof *s->cand, cmp_hit, s);
+    /* Runs of equal paths, slot by slot: keep the six most visited runs of a slot (spares in
+     * case a path cannot be resolved), then resolve the best three into paths. */
+    enum { KEEP = 6 };
+    size_t best_a[KEEP], best_c[KEEP], n_best = 0;
+    for (size_t a = 0; a < nh;) {
+        const pt__hit *h0 = &s->hits[s->cand[a]];
+        uint32_t slot = x->oslot[h0->item];
+        size_t b = a + 1;
+        while (b < nh && x->oslot[s->hits[s->cand[b]].item] == slot &&
+               same_path(h0, &s->hits[s->cand[b]])) {
+            b++;
+        }
+        size_t c = b - a, j = n_best < KEEP ? n_best++ : KEEP;
+        if (j == KEEP && c > best_c[KEEP - 1]) {
+            j = KEEP - 1;
+        }
+        if (j < KEEP) {
+            while (j > 0 && c > best_c[j - 1]) {
+                best_a[j] = best_a[j - 1];
+                best_c[j] = best_c[j - 1];
+                j--;
+            }
+            best_a[j] = a;
+            best_c[j] = c;
+        }
+        a = b;
+        if (a < nh && x->oslot[s->hits[s->cand[a]].item] == slot) {
+            continue;
+        }
+        /* The slot's runs are done: resolve its best paths. */
+        pt_rec_item *o = &out[slot];
+        double all = (double)(s->count[h0->item] ? s->count[h0->item] : 1);
+        for (size_t k = 0; k < n_best && o->n_paths < 3; k++) {
+            const pt__hit *h = &s->hits[s->cand[best_a[k]]];
+            int kinds[8];
+            uint32_t xs[8], np = 0;
+            kinds[np] = P_USER, xs[np++] = u;
+            kinds[np] = P_ITEM, xs[np++] = h->q;
+            for (int v = 0; v < h->nvia; v++) {
+                kinds[np] = h->vk[v] == 'u' ? P_USER : h->vk[v] == 'i' ? P_ITEM : P_FEAT;
+                xs[np++] = h->via[v];
+            }
+            kinds[np] = P_ITEM, xs[np++] = h->item;
+            double share = (double)best_c[k] / all;
+            o->n_paths += (uint32_t)make_path(r, kinds, xs, np, share > 1.0 ? 1.0 : share,
+                                              &o->paths[o->n_paths]);
+        }
+        n_best = 0;
+    }
+    for (size_t j = 0; j < n; j++) {
+        uint32_t it = item_of(r, out[j].item);
+        if (it != PT__NOIDX) {
+            x->oslot[it] = PT__NOIDX;
+        }
+    }
+}
+
+/* Fill the paths of the output items after scoring. */
+static void explain_items(pt_rec_scratch *s, uint32_t u, pt_rec_item *out, size_t n) {
+    const pt_recommender *r = s->r;
+    pt_rec_method m = r->p.method;
+    if (m == PT_REC_PIXIE) {
+        walk_paths(s, u, out, n);
+        return;
+    }
+    if (m == PT_REC_POP) {
+        return;
+    }
+    for (size_t j = 0; j < n; j++) {
+        uint32_t it = item_of(r, out[j].item);
+        if (out[j].popular || it == PT__NOIDX) {
+            continue;
+        }
+        double total = s->score[it];
+        if (m != PT_REC_P3 && r->p.beta > 0.0) {
+            total /= r->pop_pen[it];
+        }
+        out[j].n_paths = exact_paths(s, u, it, total, m == PT_REC_PPR, out[j].paths);
+    }
+}
+
+/* --- the query ----------------------------------------------------------------------------- */
+
+int pt_recommend(pt_recommender *r, pt_rec_scratch *s, const pt_rec_query *q, pt_rec_item *out,
+                 size_t *n_out, int *flags) {
+    if (n_out != NULL) {
+        *n_out = 0;
+    }
+    if (flags != NULL) {
+        *flags = PT_REC_PERSONAL;
+    }
+    if (r == NULL || s == NULL || q == NULL || out == NULL || n_out == NULL || s->r != r) {
+        return r != NULL ? pt__error(r->ctx, PT_EINVAL,
+                                     "pt_recommend: NULL argument or a "
+                                     "scratch of another recommender")
+                         : PT_EINVAL;
+    }
+    if (q->k == 0) {
+        return pt__error(r->ctx, PT_EINVAL, "pt_recommend: k must be at least 1");
+    }
+    uint32_t cat = PT__NOIDX;
+    if (q->category != PT_NONE) {
+        if (q->category >= r->n_nodes || r->kind[q->category] != 3 ||
+            r->frow[r->loc[q->category]].kind != PT__F_CAT) {
+            return pt__error(r->ctx, PT_EINVAL,
+                             "pt_recommend: category (node %u) is not a category; use PT_NONE "
+                             "for any (pt_rec_query_init sets it)",
+                             q->category);
+        }
+        cat = r->loc[q->category];
+    }
+    memset(&s->stats, 0, sizeof s->stats);
+    extra *x = (extra *)(s + 1);
+    if (++s->cur_stamp == 0) {
+        /* Wrapped: clear the stamps once every 2^32 queries. */
+        memset(s->stamp, 0, ((size_t)r->n_items + 1) * sizeof *s->stamp);
+        memset(x->xstamp, 0, ((size_t)r->n_items + 1) * sizeof *x->xstamp);
+        s->cur_stamp = 1;
+    }
+    for (size_t j = 0; j < q->n_exclude; j++) {
+        uint32_t it = item_of(r, q->exclude[j]);
+        if (it != PT__NOIDX) {
+            x->xstamp[it] = s->cur_stamp;
+        }
+    }
+    uint32_t u = user_of(r, q->user);
+    int personal = u != PT__NOIDX && r->urow[u + 1].off > r->urow[u].off;
+    int rc = PT_OK;
+    size_t n = 0;
+    if (personal && r->p.method != PT_REC_POP) {
+        rc = score_user(s, u, q->user, q->now, q->explain);
+        if (rc != PT_OK) {
+            clear_query(s);
+            return pt__error(r->ctx, rc, "pt_recommend: out of memory");
+        }
+        s->n_cand = 0;
+        for (uint32_t j = 0; j < s->n_touched; j++) {
+            uint32_t it = s->touched[j];
+            if (s->score[it] > 0.0 && allowed(s, q, it, cat)) {
+                s->cand[s->n_cand++] = it;
+            }
+        }
+        size_t m = q->max_per_category > 0 ? (size_t)q->k * 4 : q->k;
+        for (;;) {
+            top_m(s->cand, s->n_cand, m, s->score);
+            size_t lim = m < s->n_cand ? m : s->n_cand;
+            n = 0;
+            for (size_t j = 0; j < lim && n < q->k; j++) {
+                take(s, q, s->cand[j], s->score[s->cand[j]], 0, out, &n);
+            }
+            if (q->max_per_category > 0) {
+                for (size_t j = 0; j < n; j++) {
+                    uint32_t c = cap_category(r, item_of(r, out[j].item));
+                    if (c != PT__NOIDX) {
+                        s->cat_count[c] = 0;
+                    }
+                }
+            }
+            if (n >= q->k || lim >= s->n_cand) {
+                break;
+            }
+            m = s->n_cand; /* the cap skipped too many: rank every candidate */
+        }
+        if (q->max_per_category > 0) {
+            for (size_t j = 0; j < n; j++) {
+                uint32_t c = cap_category(r, item_of(r, out[j].item));
+                if (c != PT__NOIDX) {
+                    s->cat_count[c]++;
+                }
+            }
+        }
+    } else if (u != PT__NOIDX) {
+        /* Known user, popularity method or no behaviour: still never return seen items. */
+        for (uint32_t k = r->urow[u].off; k < r->urow[u + 1].off; k++) {
+            s->stamp[r->u_item[k]] = s->cur_stamp;
+        }
+    }
+    /* Popular items fill the rest (everything for unknown users and the pop method). Every
+     * personal candidate still has its score > 0 in s->score, so none comes back twice. */
+    double top_pop = r->n_items > 0
+                         ? (double)(r->irow[r->pop_order[0] + 1].off - r->irow[r->pop_order[0]].off)
+                         : 1.0;
+    for (uint32_t j = 0; j < r->n_items && n < q->k; j++) {
+        uint32_t it = r->pop_order[j];
+        if (!allowed(s, q, it, cat)) {
+            continue;
+        }
+        if (s->score[it] > 0.0) {
+            continue; /* a personal candidate: taken above, or left out by the cap */
+        }
+        double deg = (double)(r->irow[it + 1].off - r->irow[it].off);
+        take(s, q, it, top_pop > 0.0 ? deg / top_pop : 0.0, personal && r->p.method != PT_REC_POP,
+             out, &n);
+    }
+    if (q->max_per_category > 0) {
+        for (size_t j = 0; j < n; j++) {
+            uint32_t c = cap_category(r, item_of(r, out[j].item));
+            if (c != PT__NOIDX) {
+                s->cat_count[c] = 0;
+            }
+        }
+    }
+    if (!personal || r->p.method == PT_REC_POP) {
+        for (size_t j = 0; j < n; j++) {
+            out[j].popular = !personal;
+        }
+    }
+    if (q->explain && personal) {
+        explain_items(s, u, out, n);
+    }
+    *n_out = n;
+    if (flags != NULL) {
+        *flags = personal ? PT_REC_PERSONAL : PT_REC_POPULAR;
+    }
+    clear_query(s);
+    return rc;
+}
+
+/* --- batches on threads -------------------------------------------------------------------- */
+
+/* Shared state of a batch. */
+typedef struct batch {
+    pt_recommender *r;
+    const pt_rec_query *qs;
+    size_t n, stride;
+    pt_rec_item *out;
+    size_t *n_out;
+    int *flags;
+    size_t next; /* next query to take (under lock) */
+    int *rcs;
+    pthread_mutex_t lock;
+} batch;
+
+/* Thread body: take queries one chunk at a time with a private scratch. */
+static void *batch_worker(void *arg) {
+    batch *b = arg;
+    pt_rec_scratch *s = NULL;
+    if (pt_rec_scratch_new(b->r, &s) != PT_OK) {
+        return NULL; /* the queries this thread would have run stay unclaimed, see below */
+    }
+    for (;;) {
+        pthread_mutex_lock(&b->lock);
+        size_t lo = b->next, hi = lo + 8 < b->n ? lo + 8 : b->n;
+        b->next = hi;
+        pthread_mutex_unlock(&b->lock);
+        if (lo >= b->n) {
+            break;
+        }
+        for (size_t i = lo; i < hi; i++) {
+            b->rcs[i] = pt_recommend(b->r, s, &b->qs[i], b->out + i * b->stride, &b->n_out[i],
+                                     &b->flags[i]);
+        }
+    }
+    pt_rec_scratch_free(s);
+    return NULL;
+}
+
+int pt_recommend_many(pt_recommender *r, const pt_rec_query *qs, size_t n, pt_rec_item *out,
+                      size_t stride, size_t *n_out, int *flags) {
+    if (r == NULL || (n > 0 && (qs == NULL || out == NULL || n_out == NULL || flags == NULL))) {
+        return r != NULL ? pt__error(r->ctx, PT_EINVAL, "pt_recommend_many: NULL argument")
+                         : PT_EINVAL;
+    }
+    /* Check here, on the calling thread, what pt_recommend would reject, so worker threads
+     * never write the shared ctx's error message at the same time. */
+    for (size_t i = 0; i < n; i++) {
+        pt_node_id c = qs[i].category;
+        if (qs[i].k == 0 || qs[i].k > stride) {
+            return pt__error(r->ctx, PT_EINVAL,
+                             "pt_recommend_many: query %zu has k %u (must be 1..stride %zu)", i,
+                             qs[i].k, stride);
+        }
+        if (c != PT_NONE &&
+            (c >= r->n_nodes || r->kind[c] != 3 || r->frow[r->loc[c]].kind != PT__F_CAT)) {
+            return pt__error(r->ctx, PT_EINVAL,
+                             "pt_recommend_many: query %zu: category (node %u) is not a category",
+                             i, c);
+        }
+    }
+    int nt = r->p.threads;
+    if (nt <= 0) {
+        long c = sysconf(_SC_NPROCESSORS_ONLN);
+        nt = c > 0 ? (int)c : 1;
+    }
+    if ((size_t)nt > (n + 7) / 8) {
+        nt = (int)((n + 7) / 8);
+    }
+    batch b = {r, qs, n, stride, out, n_out, flags, 0, NULL, PTHREAD_MUTEX_INITIALIZER};
+    b.rcs = pt__malloc(r->ctx, (n + 1) * sizeof *b.rcs);
+    pthread_t *th = pt__malloc(r->ctx, ((size_t)nt + 1) * sizeof *th);
+    if (b.rcs == NULL || th == NULL) {
+        pt__free(r->ctx, b.rcs);
+        pt__free(r->ctx, th);
+        return pt__error(r->ctx, PT_ENOMEM, "pt_recommend_many: out of memory");
+    }
+    for (size_t i = 0; i < n; i++) {
+        b.rcs[i] = PT_ENOMEM; /* a query no thread ran (its scratch failed) reports ENOMEM */
+    }
+    int started = 0;
+    for (int t = 1; t < nt; t++) {
+        if (pthread_create(&th[t], NULL, batch_worker, &b) == 0) {
+            started++;
+        } else {
+            break;
+        }
+    }
+    batch_worker(&b); /* the calling thread works too */
+    for (int t = 1; t <= started; t++) {
+        pthread_join(th[t], NULL);
+    }
+    /* Queries stay unclaimed (PT_ENOMEM) only when every thread failed to get a scratch;
+     * a failing thread otherwise just leaves its share to the others. */
+    int rc = PT_OK;
+    for (size_t i = 0; i < n && rc == PT_OK; i++) {
+        rc = b.rcs[i];
+    }
+    pt__free(r->ctx, b.rcs);
+    pt__free(r->ctx, th);
+    pthread_mutex_destroy(&b.lock);
+    if (rc != PT_OK && pt_ctx_errcode(r->ctx) != rc) {
+        pt__error(r->ctx, rc, "pt_recommend_many: a query failed: %s", pt_strerror(rc));
+    }
+    return rc;
+}
+
+/* --- explain one (user, item) -------------------------------------------------------------- */
+
+/* Breadth-first search over the index graph (users, items, features; behaviour, meta-path and
+ * broader edges both ways) from user u to item `it`, at most `max_hops` hops and `limit`
+ * nodes. Up to `cap` shortest paths (through different last intermediates) go to `paths`.
+ * Returns the number found, or -1 on ENOMEM. */
+static int bfs_paths(pt_rec_scratch *s, uint32_t u, uint32_t it, int max_hops, uint32_t limit,
+                     pt_rec_path *paths, size_t cap) {
+    const pt_recommender *r = s->r;
+    uint32_t nu = r->n_users, ni = r->n_items, nf = r->n_feats;
+    uint32_t total = nu + ni + nf;
+    uint32_t *par = pt__malloc(s->ctx, ((size_t)total + 1) * sizeof *par);
+    uint8_t *dist = pt__malloc(s->ctx, (size_t)total + 1);
+    uint32_t *queue = pt__malloc(s->ctx, ((size_t)total + 1) * sizeof *queue);
+    int found = 0;
+    if (par == NULL || dist == NULL || queue == NULL) {
+        pt__free(s->ctx, par);
+        pt__free(s->ctx, dist);
+        pt__free(s->ctx, queue);
+        return -1;
+    }
+    memset(dist, 0xFF, total);
+    uint32_t head = 0, tail = 0, target = nu + it;
+    dist[u] = 0;
+    par[u] = PT__NOIDX;
+    queue[tail++] = u;
+    while (head < tail && dist[target] == 0xFF && tail < limit) {
+        uint32_t x = queue[head++];
+        if (dist[x] >= max_hops) {
+            continue;
+        }
+#define VISIT(y)                                                                                   \
+    do {                                                                                           \
+        uint32_t y_ = (y);                                                                         \
+        if (dist[y_] == 0xFF) {                                                                    \
+            dist[y_] = (uint8_t)(dist[x] + 1);                                                     \
+            par[y_] = x;                                                                           \
+            queue[tail++] = y_;                                                                    \
+        }                                                                                          \
+    } while (0)
+        if (x < nu) {
+            for (uint32_t k = r->urow[x].off; k < r->urow[x + 1].off; k++) {
+                VISIT(nu + r->u_item[k]);
+            }
+        } else if (x < nu + ni) {
+            const pt__irow *ir = &r->irow[x - nu];
+            for (uint32_t k = ir->off; k < ir[1].off; k++) {
+                VISIT(r->i_user[k]);
+            }
+            uint32_t end = ir->f_off + ir->n_tag + ir->n_cat + ir->n_brand;
+            for (uint32_t k = ir->f_off; k < end; k++) {
+                VISIT(nu + ni + r->if_feat[k]);
+            }
+        } else {
+            uint32_t f = x - nu - ni;
+            for (uint32_t k = r->frow[f].off; k < r->frow[f + 1].off; k++) {
+                VISIT(nu + r->fi_item[k]);
+            }
+            if (r->frow[f].parent != PT__NOIDX) {
+                VISIT(nu + ni + r->frow[f].parent);
+            }
+            for (uint32_t c = r->ch_off[f]; c < r->ch_off[f + 1]; c++) {
+                VISIT(nu + ni + r->children[c]);
+            }
+        }
+#undef VISIT
+    }
+    if (dist[target] != 0xFF) {
+        /* Distinct last intermediates y with dist[y] == dist[target] - 1 give distinct paths;
+         * the BFS parent of the target comes first. */
+        uint32_t lasts[8], n_last = 0;
+        lasts[n_last++] = par[target];
+        for (uint32_t h = 0; h < tail && n_last < cap && n_last < 8; h++) {
+            uint32_t y = queue[h];
+            if (y == par[target] || dist[y] + 1 != dist[target]) {
+                continue;
+            }
+            int kx = y < nu ? P_USER : y < nu + ni ? P_ITEM : P_FEAT;
+            uint32_t lx = y < nu ? y : y < nu + ni ? y - nu : y - nu - ni;
+            pt_node_id pd;
+            uint8_t dd;
+            if (pair_edge(r, kx, lx, P_ITEM, it, &pd, &dd)) {
+                lasts[n_last++] = y;
+            }
+        }
+        for (uint32_t l = 0; l < n_last && (size_t)found < cap; l++) {
+            uint32_t chain[16], nc = 0;
+            chain[nc++] = target;
+            for (uint32_t y = lasts[l]; y != PT__NOIDX && nc < 16; y = par[y]) {
+                chain[nc++] = y;
+            }
+            if (nc > 8) {
+                continue;
+            }
+            int kinds[8];
+            uint32_t xs[8];
+            for (uint32_t j = 0; j < nc; j++) {
+                uint32_t y = chain[nc - 1 - j];
+                kinds[j] = y < nu ? P_USER : y < nu + ni ? P_ITEM : P_FEAT;
+                xs[j] = y < nu ? y : y < nu + ni ? y - nu : y - nu - ni;
+            }
+            found += make_path(r, kinds, xs, nc, 0.0, &paths[found]);
+        }
+    }
+    pt__free(s->ctx, par);
+    pt__free(s->ctx, dist);
+    pt__free(s->ctx, queue);
+    return found;
+}
+
+int pt_rec_explain(pt_recommender *r, pt_rec_scratch *s, pt_node_id user, pt_node_id item,
+                   int64_t now, pt_rec_path *paths, size_t cap, size_t *n_out, double *score) {
+    if (n_out != NULL) {
+        *n_out = 0;
+    }
+    if (score != NULL) {
+        *score = 0.0;
+    }
+    if (r == NULL || s == NULL || paths == NULL || n_out == NULL || s->r != r) {
+        return r != NULL ? pt__error(r->ctx, PT_EINVAL, "pt_rec_explain: NULL argument")
+                         : PT_EINVAL;
+    }
+    uint32_t u = user_of(r, user), it = item_of(r, item);
+    if (u == PT__NOIDX) {
+        return pt__error(r->ctx, PT_EINVAL, "pt_rec_explain: node %u is not a user", user);
+    }
+    if (it == PT__NOIDX) {
+        return pt__error(r->ctx, PT_EINVAL, "pt_rec_explain: node %u is not an item", item);
+    }
+    if (cap > 3) {
+        cap = 3;
+    }
+    memset(&s->stats, 0, sizeof s->stats);
+    if (++s->cur_stamp == 0) {
+        memset(s->stamp, 0, ((size_t)r->n_items + 1) * sizeof *s->stamp);
+        s->cur_stamp = 1;
+    }
+    size_t n = 0;
+    if (r->urow[u + 1].off > r->urow[u].off && r->p.method != PT_REC_POP) {
+        int rc = score_user(s, u, user, now, 1);
+        if (rc != PT_OK) {
+            clear_query(s);
+            return pt__error(r->ctx, rc, "pt_rec_explain: out of memory");
+        }
+        pt_rec_item one;
+        memset(&one, 0, sizeof one);
+        one.item = item;
+        one.score = s->score[it];
+        if (one.score > 0.0) {
+            explain_items(s, u, &one, 1);
+        }
+        if (score != NULL) {
+            *score = one.score;
+        }
+        for (uint32_t j = 0; j < one.n_paths && n < cap; j++) {
+            paths[n++] = one.paths[j];
+        }
+        clear_query(s);
+    }
+    if (n == 0 && cap > 0) {
+        int f = bfs_paths(s, u, it, 6, 4000000u, paths, cap);
+        if (f < 0) {
+            return pt__error(r->ctx, PT_ENOMEM, "pt_rec_explain: out of memory");
+        }
+        n = (size_t)f;
+    }
+    *n_out = n;
+    return PT_OK;
+}

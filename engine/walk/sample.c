@@ -1,0 +1,476 @@
+/*
+ * sample.c - Pixie-style random walks with restart, run by a batch of interleaved walkers.
+ *
+ * The walk (Eksombatchai et al., "Pixie", WWW 2018) starts at one of the user's items q and
+ * repeats item hops: from an item it picks a meta-path by weight (co-behaviour item -> user ->
+ * item, or item -> tag/category/brand -> item, or item -> category -> parent -> item of a
+ * sibling category), reaches an item and counts a visit; then it goes back to q with
+ * probability `restart`, else continues from the item it reached. Co-behaviour steps follow
+ * the alias tables of the index (probability ~ w^alpha) and multiply the walker's importance
+ * weight by the row's factor, so that with restart = 1 and multi_hit = 0 the expected visit
+ * weight of an item is exactly its P3alpha score (see exact.c; the walk test checks this).
+ *
+ * Speed comes from interleaving (Sun et al., "ThunderRW", VLDB 2021): each step is split into
+ * stages that touch one memory location each (row header, then alias entry); a walker issues
+ * __builtin_prefetch for the location of its next stage and yields to the next of WALKERS
+ * walkers, so by the time it runs again the line is in cache and a thread keeps WALKERS cache
+ * misses in flight instead of one.
+ *
+ * Importance weights apply to the first item hop of a walk only: deeper hops of a continued
+ * walk are plain probabilities (an alpha-powered kernel is not stochastic, and its powers
+ * would let a few deep visits through popular nodes dominate), and keep the first hop's
+ * weight.
+ *
+ * Multi-hit boosting (Pixie): with multi_hit, each query item q gets its own share of the
+ * budget and visit weights V_q; an item's score is (sum_q sqrt(w_q * V_q))^2, which favours
+ * items reached from several query items. Early stopping: the walk ends once n_p items have
+ * n_v visits each.
+ */
+#include <math.h>
+#include <string.h>
+
+#include "walk/walk.h"
+
+/* Walkers in flight per thread by default (r->walkers): enough outstanding misses to cover
+ * memory latency, few enough that their states stay in L1. */
+#define WALKERS 32
+
+/* Stages of a walker: the memory each one reads was prefetched by the stage before. */
+enum {
+    S_ITEM = 0, /* at item `cur`: read its header, choose a hop, prefetch the entry */
+    S_IEDGE,    /* read the item -> user alias entry */
+    S_USER,     /* at user `cur`: read its header, prefetch the entry */
+    S_UEDGE,    /* read the user -> item alias entry: an item visit */
+    S_IFEAT,    /* read the item -> feature entry */
+    S_FEAT,     /* at feature `cur`: go up to the parent, or prefetch an item entry */
+    S_FEDGE,    /* read the feature -> item entry: an item visit */
+    S_UP,       /* at parent category `cur`: prefetch an entry of its sub-item list */
+    S_SUBEDGE,  /* read the sub-item entry: an item visit */
+    S_VISIT,    /* count the visit of item `cur` (its score and counter were prefetched) */
+};
+
+/* One walker's state. */
+typedef struct walker {
+    uint64_t rng;
+    uint32_t cur;              /* the node the stage works on (local id of its kind) */
+    uint32_t k;                /* the entry index the next stage reads */
+    uint32_t q;                /* the query item of the current walk */
+    uint32_t via[PT__MAX_VIA]; /* the path so far, after q */
+    uint8_t vk[PT__MAX_VIA];
+    uint8_t nvia; /* PT__MAX_VIA + 1 = too long to record */
+    uint8_t stage;
+    uint8_t hop;   /* PT__HOP_* of the current item hop */
+    uint8_t depth; /* item hops since the restart */
+    double imp;    /* importance weight of the current walk */
+} walker;
+
+/* The state shared by the walkers of one run. */
+typedef struct run {
+    pt_rec_scratch *s;
+    const pt_recommender *r;
+    double *acc;        /* visit weights: s->score (linear) or s->vq (multi-hit) */
+    uint32_t *acc_list; /* its touched list */
+    uint32_t *acc_n;
+    const pt__alias *qalias; /* linear mode: alias table of the query distribution */
+    uint32_t n_q;
+    uint32_t fixed_q; /* multi-hit: the one query item, else PT__NOIDX */
+    uint64_t steps, budget;
+    uint64_t segs;        /* walks started */
+    uint32_t n_high;      /* items with n_v visits */
+    uint64_t restart_thr; /* restart when 32 random bits fall below it: restart * 2^32 */
+    int stop;
+    int record;
+} run;
+
+/* xorshift64* (Vigna 2016): a fast generator whose high bits are good enough for sampling. */
+static inline uint64_t rnd(uint64_t *st) {
+    uint64_t x = *st;
+    x ^= x >> 12;
+    x ^= x << 25;
+    x ^= x >> 27;
+    *st = x;
+    return x * 0x2545F4914F6CDD1DULL;
+}
+
+/* splitmix64 finaliser: spreads a seed so neighbouring seeds give unrelated streams. */
+static uint64_t mix(uint64_t z) {
+    z += 0x9E3779B97F4A7C15ULL;
+    z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ULL;
+    z = (z ^ (z >> 27)) * 0x94D049BB133111EBULL;
+    z ^= z >> 31;
+    return z != 0 ? z : 0x1234567ULL;
+}
+
+/* Uniform integer in [0, n) from the high 32 bits of `x` (Lemire's multiply-shift). */
+static inline uint32_t below(uint64_t x, uint32_t n) {
+    return (uint32_t)(((x >> 32) * (uint64_t)n) >> 32);
+}
+
+/* Uniform float in [0, 1) from the low 24 bits of `x` (independent of below()'s bits). */
+static inline float coin(uint64_t x) {
+    return (float)(x & 0xFFFFFFu) * (1.0f / 16777216.0f);
+}
+
+/* Uniform double in [0, 1). */
+static inline double unif(uint64_t *st) {
+    return (double)(rnd(st) >> 11) * 0x1p-53;
+}
+
+/* Choose a query item for a new walk: the fixed one (multi-hit), or one drawn by weight from
+ * the query alias table (one draw, one read). */
+static inline uint32_t pick_q(run *rn, walker *w) {
+    if (rn->fixed_q != PT__NOIDX) {
+        return rn->fixed_q;
+    }
+    uint64_t x = rnd(&w->rng);
+    const pt__alias *e = &rn->qalias[below(x, rn->n_q)];
+    return coin(x) < e->p ? e->a : e->b;
+}
+
+/* Fill the alias table of the query distribution s->qi / s->qw (Vose's method; s->qcum,
+ * s->tq and s->cand serve as scratch, none of them in use while a linear run samples). */
+static void query_alias(pt_rec_scratch *s) {
+    uint32_t n = s->n_q, ns = 0, nl = 0;
+    double tot = 0.0, *qv = s->qcum;
+    uint32_t *sm = s->tq, *lg = s->cand;
+    for (uint32_t j = 0; j < n; j++) {
+        tot += s->qw[j];
+    }
+    for (uint32_t j = 0; j < n; j++) {
+        qv[j] = s->qw[j] * (double)n / tot;
+        s->qalias[j] = (pt__alias){s->qi[j], s->qi[j], 1.0f};
+        if (qv[j] < 1.0) {
+            sm[ns++] = j;
+        } else {
+            lg[nl++] = j;
+        }
+    }
+    while (ns > 0 && nl > 0) {
+        uint32_t a = sm[--ns], l = lg[nl - 1];
+        s->qalias[a].p = (float)qv[a];
+        s->qalias[a].b = s->qi[l];
+        qv[l] -= 1.0 - qv[a];
+        if (qv[l] < 1.0) {
+            nl--;
+            sm[ns++] = l;
+        }
+    }
+}
+
+/* Start a new walk for `w` from a query item; the next stage reads the item's header. */
+static void restart(run *rn, walker *w) {
+    w->q = pick_q(rn, w);
+    w->cur = w->q;
+    w->depth = 0;
+    w->nvia = 0;
+    w->imp = 1.0;
+    w->stage = S_ITEM;
+    rn->segs++;
+    __builtin_prefetch(&rn->r->irow[w->cur]);
+}
+
+/* Append node `x` of kind `kind` to the walker's path (or mark the path too long). */
+static inline void push_via(walker *w, uint32_t x, uint8_t kind) {
+    if (w->nvia < PT__MAX_VIA) {
+        w->vk[w->nvia] = kind;
+        w->via[w->nvia++] = x;
+    } else {
+        w->nvia = PT__MAX_VIA + 1;
+    }
+}
+
+/* Count a visit of item `it` by walker `w`, record it for explanations, then restart or
+ * continue from `it` (the random bits for that are in w->k, see to_visit). */
+static void visit(run *rn, walker *w, uint32_t it) {
+    pt_rec_scratch *s = rn->s;
+    if (rn->acc[it] == 0.0) {
+        rn->acc_list[(*rn->acc_n)++] = it;
+    }
+    rn->acc[it] += w->imp;
+    uint32_t c = ++s->count[it];
+    if (c == rn->r->p.n_v && rn->r->p.n_p > 0 && ++rn->n_high >= rn->r->p.n_p) {
+        rn->stop = 1;
+        s->stats.early_stopped = 1;
+    }
+    if (rn->record && w->nvia <= PT__MAX_VIA) {
+        if (s->n_hits == s->hits_cap) {
+            size_t cap = s->hits_cap ? s->hits_cap * 2 : 4096;
+            pt__hit *nh = cap <= (1u << 20) ? pt__realloc(s->ctx, s->hits, cap * sizeof *nh) : NULL;
+            if (nh != NULL) {
+                s->hits = nh;
+                s->hits_cap = cap;
+            }
+        }
+        if (s->n_hits < s->hits_cap) {
+            pt__hit *h = &s->hits[s->n_hits++];
+            h->item = it;
+            h->q = w->q;
+            h->nvia = w->nvia;
+            memcpy(h->via, w->via, sizeof h->via);
+            memcpy(h->vk, w->vk, sizeof h->vk);
+        }
+    }
+    if ((uint64_t)w->k < rn->restart_thr || w->depth >= 63) {
+        restart(rn, w);
+        return;
+    }
+    w->depth++;
+    push_via(w, it, 'i');
+    w->cur = it;
+    w->stage = S_ITEM;
+    __builtin_prefetch(&rn->r->irow[it]);
+}
+
+/* Walker `w` reached item `it`: prefetch what counting the visit and the next hop touch, and
+ * count it at its next turn; `bits` are 32 fresh random bits for the restart decision. */
+static inline void to_visit(run *rn, walker *w, uint32_t it, uint32_t bits) {
+    w->cur = it;
+    w->k = bits; /* decides the restart at the visit */
+    w->stage = S_VISIT;
+    __builtin_prefetch(&rn->acc[it], 1);
+    __builtin_prefetch(&rn->s->count[it], 1);
+    __builtin_prefetch(&rn->r->irow[it]);
+}
+
+/* Stage S_ITEM: choose the next hop from item w->cur by the meta-path weights of the hops the
+ * item has, and prefetch the entry to read. A dead end (no hop) restarts the walk. */
+static void at_item(run *rn, walker *w) {
+    const pt_recommender *r = rn->r;
+    const pt__irow *ir = &r->irow[w->cur];
+    uint32_t n_u = ir[1].off - ir->off;
+    uint64_t x = rnd(&w->rng);
+    int hop = PT__HOP_CB;
+    if (r->has_meta) {
+        double hw[4] = {n_u > 0 ? r->hop_w[PT__HOP_CB] : 0.0,
+                        ir->n_tag > 0 ? r->hop_w[PT__HOP_TAG] : 0.0,
+                        ir->n_cat > 0 ? r->hop_w[PT__HOP_CAT] : 0.0,
+                        ir->n_brand > 0 ? r->hop_w[PT__HOP_BRAND] : 0.0};
+        double tot = hw[0] + hw[1] + hw[2] + hw[3];
+        if (!(tot > 0.0)) {
+            rn->steps++;
+            restart(rn, w);
+            return;
+        }
+        double y = unif(&w->rng) * tot;
+        hop = 0;
+        while (hop < 3 && y >= hw[hop]) {
+            y -= hw[hop];
+            hop++;
+        }
+        if (hw[hop] == 0.0) {
+            hop = PT__HOP_CB; /* rounding at the top end: fall back to a hop that exists */
+            while (hw[hop] == 0.0) {
+                hop++;
+            }
+        }
+    } else if (n_u == 0) {
+        rn->steps++;
+        restart(rn, w);
+        return;
+    }
+    w->hop = (uint8_t)hop;
+    if (hop == PT__HOP_CB) {
+        w->k = ir->off + below(x, n_u);
+        if (w->depth == 0) {
+            w->imp *= ir->c; /* see the note on importance weights in the file header */
+        }
+        w->stage = S_IEDGE;
+        __builtin_prefetch(&r->i_alias[w->k]);
+        return;
+    }
+    uint32_t base = ir->f_off, n = ir->n_tag;
+    if (hop == PT__HOP_CAT) {
+        base += ir->n_tag;
+        n = ir->n_cat;
+    } else if (hop == PT__HOP_BRAND) {
+        base += ir->n_tag + ir->n_cat;
+        n = ir->n_brand;
+    }
+    w->k = base + below(x, n);
+    w->stage = S_IFEAT;
+    __builtin_prefetch(&r->if_feat[w->k]);
+}
+
+/* Run one stage of walker `w`. */
+static void step(run *rn, walker *w) {
+    const pt_recommender *r = rn->r;
+    switch (w->stage) {
+    case S_ITEM:
+        at_item(rn, w);
+        break;
+    case S_IEDGE: {
+        const pt__alias *e = &r->i_alias[w->k];
+        uint32_t v = coin(rnd(&w->rng)) < e->p ? e->a : e->b;
+        rn->steps++;
+        push_via(w, v, 'u');
+        w->cur = v;
+        w->stage = S_USER;
+        __builtin_prefetch(&r->urow[v]);
+        break;
+    }
+    case S_USER: {
+        const pt__urow *ur = &r->urow[w->cur];
+        w->k = ur->off + below(rnd(&w->rng), ur[1].off - ur->off);
+        if (w->depth == 0) {
+            w->imp *= ur->c;
+        }
+        w->stage = S_UEDGE;
+        __builtin_prefetch(&r->u_alias[w->k]);
+        break;
+    }
+    case S_UEDGE: {
+        const pt__alias *e = &r->u_alias[w->k];
+        uint64_t x = rnd(&w->rng);
+        uint32_t it = coin(x) < e->p ? e->a : e->b;
+        rn->steps++;
+        to_visit(rn, w, it, (uint32_t)(x >> 32));
+        break;
+    }
+    case S_IFEAT: {
+        uint32_t f = r->if_feat[w->k];
+        rn->steps++;
+        push_via(w, f, 'f');
+        w->cur = f;
+        w->stage = S_FEAT;
+        __builtin_prefetch(&r->frow[f]);
+        break;
+    }
+    case S_FEAT: {
+        const pt__frow *fr = &r->frow[w->cur];
+        uint64_t x = rnd(&w->rng);
+        if (w->hop == PT__HOP_CAT && fr->parent != PT__NOIDX && coin(x) < r->p.category_up) {
+            rn->steps++;
+            push_via(w, fr->parent, 'f');
+            w->cur = fr->parent;
+            w->stage = S_UP;
+            __builtin_prefetch(&r->frow[fr->parent]);
+            break;
+        }
+        uint32_t n = fr[1].off - fr->off;
+        w->k = fr->off + below(x, n); /* n >= 1: the item we came from is in the row */
+        w->stage = S_FEDGE;
+        __builtin_prefetch(&r->fi_item[w->k]);
+        break;
+    }
+    case S_FEDGE:
+        rn->steps++;
+        to_visit(rn, w, r->fi_item[w->k], (uint32_t)(rnd(&w->rng) >> 32));
+        break;
+    case S_UP: {
+        const pt__frow *fr = &r->frow[w->cur];
+        w->k = fr->sub_off + below(rnd(&w->rng), fr[1].sub_off - fr->sub_off);
+        w->stage = S_SUBEDGE;
+        __builtin_prefetch(&r->sub_item[w->k]);
+        break;
+    }
+    case S_SUBEDGE:
+        rn->steps += 2; /* parent -> child category -> item */
+        to_visit(rn, w, r->sub_item[w->k], (uint32_t)(rnd(&w->rng) >> 32));
+        break;
+    case S_VISIT:
+        /* The next item's header was prefetched with the visit counters (or it is a query
+         * item, hot in cache): choose its hop in the same turn. */
+        visit(rn, w, w->cur);
+        if (w->stage == S_ITEM) {
+            at_item(rn, w);
+        }
+        break;
+    default:
+        restart(rn, w);
+        break;
+    }
+}
+
+/* Run r->walkers interleaved walkers until the run's budget is spent or it stops early.
+ * Walker j of the run is seeded from (seed, j), so the run is deterministic. */
+static void walk_batch(run *rn, uint64_t seed) {
+    walker ws[PT__MAX_WALKERS];
+    int nw = rn->r->walkers;
+    for (int j = 0; j < nw; j++) {
+        ws[j].rng = mix(seed ^ mix((uint64_t)j + 1));
+        restart(rn, &ws[j]);
+    }
+    while (rn->steps < rn->budget && !rn->stop) {
+        for (int j = 0; j < nw; j++) {
+            step(rn, &ws[j]);
+        }
+    }
+}
+
+/* Fold the per-query-item visit weights of a multi-hit run into s->score as
+ * sqrt(w_q * V_q / walks) (squared at the end), and clear them. */
+static void fold_multi(pt_rec_scratch *s, double wq, uint64_t segs) {
+    double scale = segs > 0 ? wq / (double)segs : 0.0;
+    for (uint32_t j = 0; j < s->n_tq; j++) {
+        uint32_t it = s->tq[j];
+        double x = sqrt(s->vq[it] * scale);
+        if (x > 0.0) {
+            pt__walk_add(s, it, x);
+        } else {
+            s->count[it] = 0; /* never reaches the touched list, so clear it here */
+        }
+        s->vq[it] = 0.0;
+    }
+    s->n_tq = 0;
+}
+
+int pt__walk_sample(pt_rec_scratch *s, uint64_t steps, uint64_t seed, int record) {
+    const pt_recommender *r = s->r;
+    run rn;
+    memset(&rn, 0, sizeof rn);
+    rn.s = s;
+    rn.r = r;
+    rn.record = record;
+    rn.n_q = s->n_q;
+    rn.restart_thr = (uint64_t)(r->p.restart * 4294967296.0);
+    if (s->n_q == 0) {
+        return PT_OK;
+    }
+    double tot = 0.0;
+    for (uint32_t j = 0; j < s->n_q; j++) {
+        tot += s->qw[j];
+    }
+    if (!r->p.multi_hit) {
+        /* One run: walks start at q drawn by weight; the visit weight estimates
+         * sum_q w_q P(q -> item) with importance factor tot. */
+        query_alias(s);
+        rn.qalias = s->qalias;
+        rn.fixed_q = PT__NOIDX;
+        rn.acc = s->score;
+        rn.acc_list = s->touched;
+        rn.acc_n = &s->n_touched;
+        rn.budget = steps;
+        walk_batch(&rn, mix(seed));
+        double scale = rn.segs > 0 ? tot / (double)rn.segs : 0.0;
+        for (uint32_t j = 0; j < s->n_touched; j++) {
+            s->score[s->touched[j]] *= scale;
+        }
+        s->stats.steps = rn.steps;
+        return PT_OK;
+    }
+    /* Multi-hit: each query item q, heaviest first (s->qi is sorted so by the caller), walks
+     * its share of the budget (at least one batch's worth) into its own visit weights. */
+    uint64_t used = 0;
+    for (uint32_t j = 0; j < s->n_q && !rn.stop && used < steps; j++) {
+        uint64_t share = (uint64_t)((double)steps * s->qw[j] / tot);
+        if (share < 4 * WALKERS) {
+            share = 4 * WALKERS;
+        }
+        rn.fixed_q = s->qi[j];
+        rn.acc = s->vq;
+        rn.acc_list = s->tq;
+        rn.acc_n = &s->n_tq;
+        rn.steps = 0;
+        rn.segs = 0;
+        rn.budget = share;
+        walk_batch(&rn, mix(seed ^ mix((uint64_t)s->qi[j] + 0x51ED270B27ULL)));
+        used += rn.steps;
+        fold_multi(s, s->qw[j], rn.segs);
+    }
+    for (uint32_t j = 0; j < s->n_touched; j++) {
+        uint32_t it = s->touched[j];
+        s->score[it] *= s->score[it];
+    }
+    s->stats.steps = used;
+    return PT_OK;
+}

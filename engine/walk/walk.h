@@ -1,0 +1,213 @@
+/*
+ * walk.h - the recommender's internal layout, shared by the files of engine/walk/ and by the
+ * walk tests. Not installed.
+ *
+ * A pt_recommender is a compact, typed copy of the part of the graph that recommendations walk
+ * on, in "local" ids: users 0..n_users-1, items 0..n_items-1 and features (tags, categories,
+ * brands) 0..n_feats-1, each with a table back to graph node ids. Every (user, item) pair with
+ * at least one behaviour edge becomes one aggregated edge whose weight folds the action weights,
+ * the rating and the strongest predicate (kept for explanations). Both directions are stored as
+ * CSR with, per edge, an alias entry (Walker's alias method, Vose's construction) so a weighted
+ * step is one uniform draw and one memory read.
+ *
+ * Files: index.c builds and frees the index; sample.c runs the batched, prefetching walkers;
+ * exact.c computes P3alpha / RP3beta exactly, personalised PageRank by forward push, and the
+ * popularity ranking; recommend.c is the public API (queries, filters, top-k, explanations,
+ * batches on threads).
+ */
+#ifndef PT_WALK_INT_H
+#define PT_WALK_INT_H
+
+#include "core/core.h"
+#include "graph/graph.h"
+
+#define PT__NOIDX 0xFFFFFFFFu
+#define PT__MAX_WALKERS 64
+#define PT__MAX_VIA                                                                                \
+    5 /* nodes between the query item and the item in a recorded path (8 in all                    \
+         with the user, the query item and the item: pt_rec_path's capacity) */
+
+/* Kinds of a feature, and of one meta-path hop. */
+enum { PT__F_TAG = 0, PT__F_CAT = 1, PT__F_BRAND = 2, PT__F_KINDS = 3 };
+enum { PT__HOP_CB = 0, PT__HOP_TAG, PT__HOP_CAT, PT__HOP_BRAND, PT__HOP_UP, PT__HOPS };
+
+/* One alias-table entry of a CSR row: draw k uniformly in the row, then take `a` with
+ * probability `p`, else `b`. Both candidates sit in the entry, so a step reads one entry. */
+typedef struct pt__alias {
+    uint32_t a, b;
+    float p;
+} pt__alias;
+
+/* Row header of a user: offset of its row in u_* and the importance factor of its
+ * alpha-transformed transitions (sum over the row of (w / row sum)^alpha; 1 when alpha = 1). */
+typedef struct pt__urow {
+    uint32_t off;
+    float c;
+} pt__urow;
+
+/* Row header of an item: offset in i_*, importance factor, offset of its features in if_* and
+ * how many tags, categories and brands it has (in that order in if_*). 16 bytes, so a walker's
+ * prefetch of one header brings everything a step from the item needs. */
+typedef struct pt__irow {
+    uint32_t off;
+    float c;
+    uint32_t f_off;
+    uint16_t n_tag;
+    uint8_t n_cat;
+    uint8_t n_brand;
+} pt__irow;
+
+/* Row header of a feature: its items (fi_*), the items of its children categories and its own
+ * (sub_*, categories only) and its parent category (feature index, or PT__NOIDX). */
+typedef struct pt__frow {
+    uint32_t off;
+    uint32_t sub_off;
+    uint32_t parent;
+    uint32_t kind;
+} pt__frow;
+
+struct pt_recommender {
+    pt_ctx *ctx;
+    const pt_graph *g;
+    pt_walk_params p;
+    double hop_w[PT__HOPS]; /* meta-path weights, PT__HOP_UP unused (category_up decides) */
+    int has_meta;           /* some item has features and some feature weight is > 0 */
+    int walkers;            /* walkers in flight per thread (1..PT__MAX_WALKERS); benchmarks
+                               set 1 to measure the walk without interleaving */
+
+    uint32_t n_nodes; /* graph nodes when built */
+    uint32_t *loc;    /* [n_nodes] local index of a user, item or feature node, or PT__NOIDX */
+    uint8_t *kind;    /* [n_nodes] 0 none, 1 user, 2 item, 3 feature */
+
+    /* users: aggregated behaviour rows, sorted by item */
+    uint32_t n_users;
+    pt_node_id *user_node;
+    pt__urow *urow; /* [n_users + 1] */
+    uint32_t *u_item;
+    float *u_w;         /* combined weight (actions, rating) */
+    int64_t *u_time;    /* latest time of the pair, PT_TIME_UNKNOWN */
+    pt_node_id *u_pred; /* the strongest predicate of the pair */
+    pt__alias *u_alias; /* step user -> item, probability ~ w^alpha */
+    float *u_pa;        /* (w / row sum)^alpha: the exact P3alpha transition term */
+    int64_t *user_last; /* [n_users] latest known event time, PT_TIME_UNKNOWN */
+
+    /* items: transposed rows (users of the item, sorted by user) and features */
+    uint32_t n_items;
+    pt_node_id *item_node;
+    pt__irow *irow; /* [n_items + 1] */
+    uint32_t *i_user;
+    float *i_w;
+    pt__alias *i_alias;  /* step item -> user */
+    float *i_pa;         /* (w / row sum)^alpha */
+    uint32_t *if_feat;   /* features of items: tags, then categories, then brands */
+    pt_node_id *if_pred; /* the predicate of each */
+    double *pop_pen;     /* [n_items] max(1, users)^-beta */
+    uint32_t *pop_order; /* items by number of users, descending, then by id */
+
+    /* features */
+    uint32_t n_feats;
+    pt_node_id *feat_node;
+    pt__frow *frow; /* [n_feats + 1] */
+    uint32_t *fi_item;
+    uint32_t *sub_item;
+    pt_node_id *parent_pred; /* [n_feats] predicate of the broader edge, PT_NONE */
+    uint32_t *children;      /* category children, CSR by ch_off */
+    uint32_t *ch_off;        /* [n_feats + 1] */
+    uint64_t n_ui;           /* aggregated user-item edges */
+    uint64_t n_if;           /* item-feature edges */
+};
+
+/* A walk hit kept for explanations: the item reached, the query item the walk started from,
+ * and the nodes between them in walk order (local ids; vk[j] says whether via[j] is a user
+ * 'u', an item 'i' or a feature 'f'). */
+typedef struct pt__hit {
+    uint32_t item, q;
+    uint32_t via[PT__MAX_VIA];
+    uint8_t nvia;
+    uint8_t vk[PT__MAX_VIA];
+} pt__hit;
+
+/* The best three (query item, aux) terms that reached one intermediate node (exact methods). */
+typedef struct pt__top3 {
+    uint32_t q[3], aux[3];
+    float x[3];
+} pt__top3;
+
+struct pt_rec_scratch {
+    pt_recommender *r;
+    pt_ctx *ctx;
+    /* per item */
+    double *score;   /* accumulated score of the query */
+    double *vq;      /* per-query-item visits (multi-hit) */
+    uint32_t *count; /* visit counts (early stop) */
+    uint32_t *stamp; /* == cur_stamp: the user's own item */
+    uint32_t cur_stamp;
+    uint32_t *touched, n_touched; /* items with score != 0 */
+    uint32_t *tq, n_tq;           /* items with vq != 0 */
+    /* per intermediate: users, then features (direct), then parent categories (up) */
+    double *mid;
+    uint32_t *mid_touched, n_mid;
+    pt__top3 *top3; /* explain only, allocated on first use */
+    /* query items */
+    uint32_t *qi;
+    double *qw;
+    double *qcum;      /* scratch of query weights (sorting, alias construction) */
+    pt__alias *qalias; /* alias table for drawing a query item */
+    uint32_t n_q;
+    /* explain hits of walks */
+    pt__hit *hits;
+    size_t n_hits, hits_cap;
+    /* PPR push over users, items, features in one index space */
+    double *ppr_p, *ppr_r;
+    uint32_t *ppr_queue, *ppr_list, n_ppr_list;
+    uint8_t *ppr_flag;   /* 1 in the queue, 2 touched */
+    uint32_t query_user; /* local id of the querying user, PT__NOIDX */
+    /* candidates */
+    uint32_t *cand;
+    size_t n_cand;
+    uint32_t *cat_count; /* [n_feats] diversity counts */
+    /* statistics of the last query */
+    pt_rec_stats stats;
+};
+
+/* --- index.c ------------------------------------------------------------------------------- */
+/* Build the index of `r` (fields ctx, g and p set) from its graph. PT_OK or PT_ENOMEM. */
+int pt__walk_index_build(pt_recommender *r);
+/* Free every array of the index (not `r`). */
+void pt__walk_index_free(pt_recommender *r);
+/* Position of item `it` in user `u`'s row, or PT__NOIDX. */
+uint32_t pt__walk_user_find(const pt_recommender *r, uint32_t u, uint32_t it);
+/* Parent category of feature f or PT__NOIDX. */
+uint32_t pt__walk_parent(const pt_recommender *r, uint32_t f);
+
+/* --- sample.c ------------------------------------------------------------------------------ */
+/* Sample walks from the query items s->qi/s->qw (s->n_q of them) with the recommender's
+ * parameters, `steps` edge traversals in all, seeded by `seed`; item scores go to s->score /
+ * s->touched, with multi-hit boosting when r->p.multi_hit. With `record`, hits whose path
+ * has at most PT__MAX_VIA intermediate nodes are appended to s->hits. Returns PT_OK or PT_ENOMEM.
+ */
+int pt__walk_sample(pt_rec_scratch *s, uint64_t steps, uint64_t seed, int record);
+
+/* --- exact.c ------------------------------------------------------------------------------- */
+/* Exact one-hop scores (P3alpha over the query distribution, with the meta-path kernel), in
+ * two steps. _mid spreads the query weights s->qw to the intermediate nodes (s->mid): with
+ * the index's (w / row sum)^alpha, or the raw w / row sum when `raw`; `up` is the
+ * category-up share; with `record`, s->top3 gets the best terms per intermediate. _items then
+ * spreads the intermediates to the items (alpha transitions) into s->score. */
+int pt__walk_exact_mid(pt_rec_scratch *s, int raw, double up, int record);
+void pt__walk_exact_items(pt_rec_scratch *s);
+/* Personalised PageRank by forward push from the query distribution; item masses into
+ * s->score. Threshold eps per unit of degree. */
+int pt__walk_ppr(pt_rec_scratch *s, double restart, double eps);
+/* Add `x` (> 0) to item `it`'s score, tracking touched items. */
+static inline void pt__walk_add(pt_rec_scratch *s, uint32_t it, double x) {
+    if (!(x > 0.0)) {
+        return;
+    }
+    if (s->score[it] == 0.0) {
+        s->touched[s->n_touched++] = it;
+    }
+    s->score[it] += x;
+}
+
+#endif /* PT_WALK_INT_H */

@@ -1,0 +1,726 @@
+/*
+ * test_walk.c - tests of the walk engine (engine/walk/, pt_walk.h): walk statistics against
+ * exact transition probabilities (chi-square), P3alpha / RP3beta against hand-computed values,
+ * explanation paths checked edge by edge, bad input, determinism, the category filter and the
+ * diversity cap, batches on threads against serial runs, and allocation failures.
+ */
+/* cmocka 1.1 needs the four headers before it, in this order. */
+/* clang-format off */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <cmocka.h>
+/* clang-format on */
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "portrait/portrait.h"
+#include "walk/walk.h"
+
+/* --- fixtures ------------------------------------------------------------------------------ */
+
+/* Create the ctx of a test. */
+static int ctx_up(void **state) {
+    pt_ctx *ctx = NULL;
+    int rc = pt_ctx_new(&ctx);
+    *state = ctx;
+    return rc == PT_OK ? 0 : -1;
+}
+
+/* Free the ctx of a test. */
+static int ctx_down(void **state) {
+    pt_ctx_free(*state);
+    return 0;
+}
+
+/* Intern "https://t.example/<kind>/<n>" in `b`. */
+static pt_node_id node(pt_builder *b, const char *kind, int n) {
+    char buf[96];
+    int l = snprintf(buf, sizeof buf, "https://t.example/%s/%d", kind, n);
+    return pt_builder_intern(b, buf, (size_t)l, PT_TERM_IRI);
+}
+
+/* Intern a vocabulary IRI. */
+static pt_node_id iri(pt_builder *b, const char *s) {
+    return pt_builder_intern(b, s, strlen(s), PT_TERM_IRI);
+}
+
+/* Look up "https://t.example/<kind>/<n>" in a finished graph. */
+static pt_node_id find(const pt_graph *g, const char *kind, int n) {
+    char buf[96];
+    int l = snprintf(buf, sizeof buf, "https://t.example/%s/%d", kind, n);
+    return pt_graph_lookup(g, buf, (size_t)l, PT_TERM_IRI);
+}
+
+/* The hand-computable graph: u1 rated {a=1, b=2}, u2 {a=1, c=3}, u3 {b=2, c=3, d=4}, every
+ * rating 5 (with rating_center 0 the weights are the action weight alone). */
+static pt_graph *tiny_graph(pt_ctx *ctx) {
+    pt_builder *b;
+    pt_graph *g;
+    assert_int_equal(pt_builder_new(ctx, NULL, &b), PT_OK);
+    pt_node_id rated = iri(b, PT_RATED);
+    int rows[][2] = {{1, 1}, {1, 2}, {2, 1}, {2, 3}, {3, 2}, {3, 3}, {3, 4}};
+    for (size_t i = 0; i < sizeof rows / sizeof rows[0]; i++) {
+        pt_builder_add_edge(b, node(b, "user", rows[i][0]), rated, node(b, "item", rows[i][1]),
+                            5.0f, 1000 + (int64_t)i);
+    }
+    assert_int_equal(pt_builder_finish(b, &g), PT_OK);
+    return g;
+}
+
+/* Deterministic generator for fixtures. */
+static uint32_t lcg(uint64_t *s) {
+    *s = *s * 6364136223846793005ULL + 1442695040888963407ULL;
+    return (uint32_t)(*s >> 33);
+}
+
+/* A small shop: 40 users, 80 items, 6 tags, categories 2 top > 3 leaves each, 4 brands;
+ * every item has one leaf, one brand and 1-2 tags; users view, purchase and rate items of
+ * their favourite leaf mostly. */
+static pt_graph *shop_graph(pt_ctx *ctx) {
+    pt_builder *b;
+    pt_graph *g;
+    uint64_t s = 7;
+    assert_int_equal(pt_builder_new(ctx, NULL, &b), PT_OK);
+    pt_node_id type = iri(b, PT_RDF_TYPE), cls_user = iri(b, PT_USER), cls_item = iri(b, PT_ITEM);
+    pt_node_id viewed = iri(b, PT_VIEWED), bought = iri(b, PT_PURCHASED), rated = iri(b, PT_RATED);
+    pt_node_id has_tag = iri(b, PT_HAS_TAG), in_cat = iri(b, PT_IN_CATEGORY);
+    pt_node_id brand = iri(b, PT_BRAND_P), broader = iri(b, PT_SKOS_BROADER);
+    pt_node_id cls_cat = iri(b, PT_CATEGORY);
+    for (int c = 1; c <= 8; c++) {
+        pt_builder_add_edge(b, node(b, "cat", c), type, cls_cat, 1.0f, PT_TIME_UNKNOWN);
+    }
+    for (int c = 3; c <= 8; c++) { /* leaves 3..5 under 1, 6..8 under 2 */
+        pt_builder_add_edge(b, node(b, "cat", c), broader, node(b, "cat", c <= 5 ? 1 : 2), 1.0f,
+                            PT_TIME_UNKNOWN);
+    }
+    for (int i = 1; i <= 80; i++) {
+        pt_node_id it = node(b, "item", i);
+        pt_builder_add_edge(b, it, type, cls_item, 1.0f, PT_TIME_UNKNOWN);
+        pt_builder_add_edge(b, it, in_cat, node(b, "cat", 3 + (i % 6)), 1.0f, PT_TIME_UNKNOWN);
+        pt_builder_add_edge(b, it, brand, node(b, "brand", 1 + (i % 4)), 1.0f, PT_TIME_UNKNOWN);
+        pt_builder_add_edge(b, it, has_tag, node(b, "tag", 1 + (i % 6)), 1.0f, PT_TIME_UNKNOWN);
+        if (i % 3 == 0) {
+            pt_builder_add_edge(b, it, has_tag, node(b, "tag", 1 + ((i / 3) % 6)), 1.0f,
+                                PT_TIME_UNKNOWN);
+        }
+    }
+    for (int u = 1; u <= 40; u++) {
+        pt_node_id un = node(b, "user", u);
+        pt_builder_add_edge(b, un, type, cls_user, 1.0f, PT_TIME_UNKNOWN);
+        int fav = u % 6, n_ev = 2 + (int)(lcg(&s) % 12);
+        for (int e = 0; e < n_ev; e++) {
+            int i =
+                (lcg(&s) % 4 != 0) ? 1 + fav + 6 * (int)(lcg(&s) % 13) : 1 + (int)(lcg(&s) % 80);
+            if (i > 80) {
+                i = 80;
+            }
+            int64_t t = 1700000000 + (int64_t)u * 1000 + e * 60;
+            uint32_t a = lcg(&s) % 10;
+            pt_node_id p = a < 6 ? viewed : a < 8 ? bought : rated;
+            pt_builder_add_edge(b, un, p, node(b, "item", i),
+                                p == rated ? 1.0f + lcg(&s) % 5 : 1.0f, t);
+        }
+    }
+    assert_int_equal(pt_builder_finish(b, &g), PT_OK);
+    return g;
+}
+
+/* --- walk statistics ----------------------------------------------------------------------- */
+
+/* A walk from one query item with restart 1 is a sequence of independent item -> user ->
+ * item hops: the visit counts must follow the exact two-step probabilities. Chi-square test
+ * with a fixed seed at the 0.1% level. */
+static void test_walk_visits_match_exact_probabilities(void **state) {
+    pt_ctx *ctx = *state;
+    pt_graph *g = shop_graph(ctx);
+    pt_walk_params p;
+    pt_walk_params_default(&p);
+    p.method = PT_REC_PIXIE;
+    p.restart = 1.0;
+    p.multi_hit = 0;
+    p.n_p = 0;
+    p.alpha = 1.0;
+    pt_recommender *r;
+    pt_rec_scratch *s, *se;
+    assert_int_equal(pt_recommender_new(ctx, g, &p, &r), PT_OK);
+    assert_int_equal(pt_rec_scratch_new(r, &s), PT_OK);
+    assert_int_equal(pt_rec_scratch_new(r, &se), PT_OK);
+    uint32_t q = r->loc[find(g, "item", 7)];
+    s->qi[0] = se->qi[0] = q;
+    s->qw[0] = se->qw[0] = 1.0;
+    s->n_q = se->n_q = 1;
+    uint64_t steps = 400000;
+    assert_int_equal(pt__walk_sample(s, steps, 99, 0), PT_OK);
+    assert_int_equal(pt__walk_exact_mid(se, 0, p.category_up, 0), PT_OK);
+    pt__walk_exact_items(se);
+    double n_vis = 0.0, chi2 = 0.0, tot_p = 0.0;
+    int df = -1;
+    for (uint32_t i = 0; i < r->n_items; i++) {
+        n_vis += s->count[i];
+        tot_p += se->score[i];
+    }
+    assert_true(fabs(tot_p - 1.0) < 1e-5);
+    for (uint32_t i = 0; i < r->n_items; i++) {
+        double e = se->score[i] * n_vis;
+        if (se->score[i] > 0.0) {
+            chi2 += (s->count[i] - e) * (s->count[i] - e) / e;
+            df++;
+        } else {
+            assert_int_equal(s->count[i], 0); /* never visits an impossible item */
+        }
+    }
+    /* Critical value of chi-square at p = 0.001: df + 3.1 sqrt(2 df) + 5 is above it for
+     * the df of interest (Wilson-Hilferty). */
+    double crit = df + 3.1 * sqrt(2.0 * df) + 5.0;
+    print_message("chi2 %.1f df %d crit %.1f\n", chi2, df, crit);
+    assert_true(df >= 5);
+    assert_true(chi2 < crit);
+    pt_rec_scratch_free(s);
+    pt_rec_scratch_free(se);
+    pt_recommender_free(r);
+    pt_graph_free(g);
+}
+
+/* The sampled estimate with restart 1 and no multi-hit converges to the exact RP3beta scores
+ * (importance weights make it unbiased for alpha != 1 too). */
+static void test_walk_estimate_converges_to_rp3b(void **state) {
+    pt_ctx *ctx = *state;
+    pt_graph *g = shop_graph(ctx);
+    pt_walk_params p;
+    pt_walk_params_default(&p);
+    p.alpha = 0.7;
+    p.beta = 0.4;
+    p.method = PT_REC_RP3B;
+    pt_recommender *re, *rw;
+    assert_int_equal(pt_recommender_new(ctx, g, &p, &re), PT_OK);
+    p.method = PT_REC_PIXIE;
+    p.restart = 1.0;
+    p.multi_hit = 0;
+    p.n_p = 0;
+    p.steps = 2000000;
+    assert_int_equal(pt_recommender_new(ctx, g, &p, &rw), PT_OK);
+    pt_rec_scratch *se, *sw;
+    assert_int_equal(pt_rec_scratch_new(re, &se), PT_OK);
+    assert_int_equal(pt_rec_scratch_new(rw, &sw), PT_OK);
+    pt_rec_query q;
+    pt_rec_query_init(&q, find(g, "user", 5), 5);
+    pt_rec_item ex[5], wk[5];
+    size_t ne, nw;
+    int fl;
+    assert_int_equal(pt_recommend(re, se, &q, ex, &ne, &fl), PT_OK);
+    assert_int_equal(pt_recommend(rw, sw, &q, wk, &nw, &fl), PT_OK);
+    assert_int_equal(ne, 5);
+    assert_int_equal(nw, 5);
+    for (size_t i = 0; i < 5; i++) {
+        /* the walk's score of the exact list's item i, within 5% */
+        int found = 0;
+        for (size_t j = 0; j < 5; j++) {
+            if (wk[j].item == ex[i].item) {
+                assert_true(fabs(wk[j].score - ex[i].score) <= 0.05 * ex[i].score);
+                found = 1;
+            }
+        }
+        if (i < 3) {
+            assert_true(found);
+        }
+    }
+    pt_rec_scratch_free(se);
+    pt_rec_scratch_free(sw);
+    pt_recommender_free(re);
+    pt_recommender_free(rw);
+    pt_graph_free(g);
+}
+
+/* --- exact scores -------------------------------------------------------------------------- */
+
+/* Recommend for u1 of the tiny graph with `method`, `alpha`, `beta`; expect c then d with the
+ * given scores. */
+static void expect_cd(pt_ctx *ctx, pt_rec_method method, double alpha, double beta, double sc,
+                      double sd) {
+    pt_graph *g = tiny_graph(ctx);
+    pt_walk_params p;
+    pt_walk_params_default(&p);
+    p.method = method;
+    p.alpha = alpha;
+    p.beta = beta;
+    p.rating_center = 0.0;
+    p.half_life_events = 0.0;
+    pt_recommender *r;
+    pt_rec_scratch *s;
+    assert_int_equal(pt_recommender_new(ctx, g, &p, &r), PT_OK);
+    assert_int_equal(pt_rec_scratch_new(r, &s), PT_OK);
+    pt_rec_query q;
+    pt_rec_query_init(&q, find(g, "user", 1), 10);
+    pt_rec_item out[10];
+    size_t n;
+    int flags;
+    assert_int_equal(pt_recommend(r, s, &q, out, &n, &flags), PT_OK);
+    assert_int_equal(flags, PT_REC_PERSONAL);
+    assert_int_equal(n, 2);
+    assert_int_equal(out[0].item, find(g, "item", 3));
+    assert_int_equal(out[1].item, find(g, "item", 4));
+    assert_true(fabs(out[0].score - sc) < 1e-6);
+    assert_true(fabs(out[1].score - sd) < 1e-6);
+    assert_int_equal(out[0].popular, 0);
+    pt_rec_scratch_free(s);
+    pt_recommender_free(r);
+    pt_graph_free(g);
+}
+
+/* P3 (alpha 1): query a, b at 1/2; a -> {u1, u2}, b -> {u1, u3} at 1/2; u2 -> c at 1/2;
+ * u3 -> c, d at 1/3: c = 1/8 + 1/12 = 5/24, d = 1/12. RP3beta (beta 0.5) divides c by
+ * sqrt(2) (two users) and d by 1. With alpha 0.5 every probability is square-rooted:
+ * mid u2 = u3 = 1/2, c = 0.5 sqrt(1/2) + 0.5 sqrt(1/3), d = 0.5 sqrt(1/3). */
+static void test_p3_rp3b_match_hand_computed_values(void **state) {
+    pt_ctx *ctx = *state;
+    expect_cd(ctx, PT_REC_P3, 1.0, 0.5, 5.0 / 24.0, 1.0 / 12.0);
+    expect_cd(ctx, PT_REC_RP3B, 1.0, 0.5, 5.0 / 24.0 / sqrt(2.0), 1.0 / 12.0);
+    expect_cd(ctx, PT_REC_P3, 0.5, 0.0, 0.5 * sqrt(0.5) + 0.5 * sqrt(1.0 / 3.0),
+              0.5 * sqrt(1.0 / 3.0));
+    expect_cd(ctx, PT_REC_RP3B, 0.5, 1.0, (0.5 * sqrt(0.5) + 0.5 * sqrt(1.0 / 3.0)) / 2.0,
+              0.5 * sqrt(1.0 / 3.0));
+}
+
+/* --- explanations -------------------------------------------------------------------------- */
+
+/* Check one path edge by edge: it starts at `user`, ends at `item`, every consecutive pair is
+ * joined by an edge with that predicate in that direction, and the share is in [0, 1]. */
+static void check_path(const pt_graph *g, const pt_rec_path *p, pt_node_id user, pt_node_id item) {
+    pt_edge e;
+    assert_true(p->n_nodes >= 3 && p->n_nodes <= 8);
+    assert_int_equal(p->nodes[0], user);
+    assert_int_equal(p->nodes[p->n_nodes - 1], item);
+    assert_true(p->share >= 0.0 && p->share <= 1.0 + 1e-9);
+    for (uint32_t i = 0; i + 1 < p->n_nodes; i++) {
+        pt_node_id a = p->nodes[i], b = p->nodes[i + 1];
+        if (p->dirs[i] == 0) {
+            assert_true(pt_graph_edge_find(g, a, p->preds[i], b, &e));
+        } else {
+            assert_int_equal(p->dirs[i], 1);
+            assert_true(pt_graph_edge_find(g, b, p->preds[i], a, &e));
+        }
+    }
+}
+
+/* Every method's explanations are real edges of the graph, for every user. */
+static void test_explanation_paths_are_real_edges(void **state) {
+    pt_ctx *ctx = *state;
+    pt_graph *g = shop_graph(ctx);
+    pt_rec_method methods[] = {PT_REC_PIXIE, PT_REC_P3, PT_REC_RP3B, PT_REC_PPR};
+    for (size_t mi = 0; mi < 4; mi++) {
+        pt_walk_params p;
+        pt_walk_params_default(&p);
+        p.method = methods[mi];
+        p.steps = 20000;
+        p.w_tag = p.w_category = p.w_brand = 0.3;
+        p.category_up = 0.3;
+        pt_recommender *r;
+        pt_rec_scratch *s;
+        assert_int_equal(pt_recommender_new(ctx, g, &p, &r), PT_OK);
+        assert_int_equal(pt_rec_scratch_new(r, &s), PT_OK);
+        size_t n_items = 0, n_pathed = 0, n_up = 0;
+        for (int u = 1; u <= 40; u++) {
+            pt_rec_query q;
+            pt_rec_query_init(&q, find(g, "user", u), 10);
+            q.explain = 1;
+            pt_rec_item out[10];
+            size_t n;
+            int flags;
+            assert_int_equal(pt_recommend(r, s, &q, out, &n, &flags), PT_OK);
+            for (size_t j = 0; j < n; j++) {
+                double sum = 0.0;
+                n_items += !out[j].popular;
+                n_pathed += out[j].n_paths > 0;
+                for (uint32_t k = 0; k < out[j].n_paths; k++) {
+                    check_path(g, &out[j].paths[k], q.user, out[j].item);
+                    sum += out[j].paths[k].share;
+                    n_up += out[j].paths[k].n_nodes == 6;
+                }
+                assert_true(sum <= 1.0 + 1e-6);
+                if (!out[j].popular && methods[mi] != PT_REC_PIXIE) {
+                    assert_true(out[j].n_paths > 0);
+                }
+            }
+        }
+        print_message("method %s: %zu personal items, %zu with paths\n",
+                      pt_rec_method_name(methods[mi]), n_items, n_pathed);
+        assert_true(n_pathed * 100 >= n_items * 95);
+        if (methods[mi] != PT_REC_PPR) {
+            assert_true(n_up > 0); /* category-up paths appear and pass the edge check */
+        }
+        /* pt_rec_explain for a pair far apart falls back to a breadth-first path. */
+        pt_rec_path paths[3];
+        size_t np;
+        double score;
+        assert_int_equal(pt_rec_explain(r, s, find(g, "user", 1), find(g, "item", 80),
+                                        PT_TIME_UNKNOWN, paths, 3, &np, &score),
+                         PT_OK);
+        assert_true(np > 0);
+        for (size_t k = 0; k < np; k++) {
+            check_path(g, &paths[k], find(g, "user", 1), find(g, "item", 80));
+        }
+        pt_rec_scratch_free(s);
+        pt_recommender_free(r);
+    }
+    pt_graph_free(g);
+}
+
+/* --- bad input and fallbacks --------------------------------------------------------------- */
+
+/* An unknown user gets popular items with the flag; k = 0 and a non-category are EINVAL. */
+static void test_unknown_user_is_popular_and_bad_input_fails(void **state) {
+    pt_ctx *ctx = *state;
+    pt_graph *g = shop_graph(ctx);
+    pt_recommender *r;
+    pt_rec_scratch *s;
+    assert_int_equal(pt_recommender_new(ctx, g, NULL, &r), PT_OK);
+    assert_int_equal(pt_rec_scratch_new(r, &s), PT_OK);
+    pt_rec_query q;
+    pt_rec_item out[5];
+    size_t n;
+    int flags;
+    pt_rec_query_init(&q, PT_NONE, 5);
+    assert_int_equal(pt_recommend(r, s, &q, out, &n, &flags), PT_OK);
+    assert_int_equal(flags, PT_REC_POPULAR);
+    assert_int_equal(n, 5);
+    for (size_t j = 0; j < n; j++) {
+        assert_int_equal(out[j].popular, 1);
+        assert_true(j == 0 || out[j - 1].score >= out[j].score);
+    }
+    /* A node that is an item, not a user, is unknown as a user. */
+    pt_rec_query_init(&q, find(g, "item", 3), 5);
+    assert_int_equal(pt_recommend(r, s, &q, out, &n, &flags), PT_OK);
+    assert_int_equal(flags, PT_REC_POPULAR);
+    pt_rec_query_init(&q, find(g, "user", 1), 0);
+    assert_int_equal(pt_recommend(r, s, &q, out, &n, &flags), PT_EINVAL);
+    assert_int_equal(n, 0);
+    assert_non_null(strstr(pt_ctx_errmsg(ctx), "k must be"));
+    pt_rec_query_init(&q, find(g, "user", 1), 5);
+    q.category = find(g, "brand", 1);
+    assert_int_equal(pt_recommend(r, s, &q, out, &n, &flags), PT_EINVAL);
+    /* Bad parameters name the field. */
+    pt_walk_params p;
+    pt_walk_params_default(&p);
+    p.restart = 0.0;
+    pt_recommender *bad;
+    assert_int_equal(pt_recommender_new(ctx, g, &p, &bad), PT_EINVAL);
+    assert_null(bad);
+    assert_non_null(strstr(pt_ctx_errmsg(ctx), "restart"));
+    pt_rec_method m;
+    assert_int_equal(pt_rec_method_parse("rp3b", &m), PT_OK);
+    assert_int_equal(m, PT_REC_RP3B);
+    assert_int_equal(pt_rec_method_parse("nope", &m), PT_EINVAL);
+    assert_string_equal(pt_rec_method_name(PT_REC_PIXIE), "pixie");
+    pt_rec_scratch_free(s);
+    pt_recommender_free(r);
+    pt_graph_free(g);
+}
+
+/* A user with one event gets personal results, filled with flagged popular items when the
+ * walk reaches too few; seen items never come back unless asked; excluded ones never. */
+static void test_sparse_user_seen_and_excluded(void **state) {
+    pt_ctx *ctx = *state;
+    pt_graph *g = tiny_graph(ctx);
+    pt_recommender *r;
+    pt_rec_scratch *s;
+    assert_int_equal(pt_recommender_new(ctx, g, NULL, &r), PT_OK);
+    assert_int_equal(pt_rec_scratch_new(r, &s), PT_OK);
+    pt_rec_query q;
+    pt_rec_item out[4];
+    size_t n;
+    int flags;
+    pt_rec_query_init(&q, find(g, "user", 1), 4);
+    assert_int_equal(pt_recommend(r, s, &q, out, &n, &flags), PT_OK);
+    assert_int_equal(flags, PT_REC_PERSONAL);
+    assert_int_equal(n, 2); /* c, d: a and b are seen */
+    q.include_seen = 1;
+    assert_int_equal(pt_recommend(r, s, &q, out, &n, &flags), PT_OK);
+    assert_int_equal(n, 4);
+    pt_node_id ex[1] = {find(g, "item", 3)};
+    q.include_seen = 0;
+    q.exclude = ex;
+    q.n_exclude = 1;
+    assert_int_equal(pt_recommend(r, s, &q, out, &n, &flags), PT_OK);
+    assert_int_equal(n, 1);
+    assert_int_equal(out[0].item, find(g, "item", 4));
+    pt_rec_scratch_free(s);
+    pt_recommender_free(r);
+    pt_graph_free(g);
+}
+
+/* --- determinism, filters, threads --------------------------------------------------------- */
+
+/* Run the Pixie recommender with `seed` for user u and copy the result. */
+static size_t run_pixie(pt_ctx *ctx, const pt_graph *g, uint64_t seed, pt_node_id u,
+                        pt_rec_item *out) {
+    pt_walk_params p;
+    pt_walk_params_default(&p);
+    p.method = PT_REC_PIXIE;
+    p.seed = seed;
+    p.steps = 5000;
+    p.multi_hit = 1;
+    pt_recommender *r;
+    pt_rec_scratch *s;
+    assert_int_equal(pt_recommender_new(ctx, g, &p, &r), PT_OK);
+    assert_int_equal(pt_rec_scratch_new(r, &s), PT_OK);
+    pt_rec_query q;
+    pt_rec_query_init(&q, u, 10);
+    size_t n;
+    int flags;
+    assert_int_equal(pt_recommend(r, s, &q, out, &n, &flags), PT_OK);
+    pt_rec_scratch_free(s);
+    pt_recommender_free(r);
+    return n;
+}
+
+/* The same seed gives the same items and scores; another seed other scores. */
+static void test_walks_are_deterministic_for_a_seed(void **state) {
+    pt_ctx *ctx = *state;
+    pt_graph *g = shop_graph(ctx);
+    pt_rec_item a[10], b[10], c[10];
+    pt_node_id u = find(g, "user", 9);
+    size_t na = run_pixie(ctx, g, 1, u, a), nb = run_pixie(ctx, g, 1, u, b);
+    size_t nc = run_pixie(ctx, g, 2, u, c);
+    assert_int_equal(na, nb);
+    int differ = nc != na;
+    for (size_t j = 0; j < na; j++) {
+        assert_int_equal(a[j].item, b[j].item);
+        assert_true(a[j].score == b[j].score);
+        differ |= j < nc && c[j].score != a[j].score;
+    }
+    assert_true(differ);
+    pt_graph_free(g);
+}
+
+/* The category filter keeps items of the category subtree only; the cap limits items per
+ * (leaf) category. */
+static void test_category_filter_and_diversity_cap(void **state) {
+    pt_ctx *ctx = *state;
+    pt_graph *g = shop_graph(ctx);
+    pt_recommender *r;
+    pt_rec_scratch *s;
+    assert_int_equal(pt_recommender_new(ctx, g, NULL, &r), PT_OK);
+    assert_int_equal(pt_rec_scratch_new(r, &s), PT_OK);
+    pt_node_id in_cat = pt_graph_lookup(g, PT_IN_CATEGORY, strlen(PT_IN_CATEGORY), PT_TERM_IRI);
+    pt_node_id top = find(g, "cat", 2);
+    pt_rec_item out[12];
+    size_t n;
+    int flags;
+    for (int u = 1; u <= 40; u++) {
+        pt_rec_query q;
+        pt_rec_query_init(&q, find(g, "user", u), 12);
+        q.category = top;
+        assert_int_equal(pt_recommend(r, s, &q, out, &n, &flags), PT_OK);
+        assert_int_equal(n, 12); /* popular items of the subtree fill it up */
+        for (size_t j = 0; j < n; j++) {
+            int ok = 0;
+            for (int c = 6; c <= 8; c++) {
+                pt_edge e;
+                ok |= pt_graph_edge_find(g, out[j].item, in_cat, find(g, "cat", c), &e);
+            }
+            assert_true(ok);
+        }
+        pt_rec_query_init(&q, find(g, "user", u), 12);
+        q.max_per_category = 2;
+        assert_int_equal(pt_recommend(r, s, &q, out, &n, &flags), PT_OK);
+        assert_int_equal(n, 12); /* six leaves, two each */
+        for (int c = 3; c <= 8; c++) {
+            int cnt = 0;
+            for (size_t j = 0; j < n; j++) {
+                pt_edge e;
+                cnt += pt_graph_edge_find(g, out[j].item, in_cat, find(g, "cat", c), &e);
+            }
+            assert_true(cnt <= 2);
+        }
+    }
+    pt_rec_scratch_free(s);
+    pt_recommender_free(r);
+    pt_graph_free(g);
+}
+
+/* A batch on two threads (each with its own scratch) equals serial runs, for every method. */
+static void test_threads_match_serial(void **state) {
+    pt_ctx *ctx = *state;
+    pt_graph *g = shop_graph(ctx);
+    for (int m = PT_REC_PIXIE; m <= PT_REC_POP; m++) {
+        pt_walk_params p;
+        pt_walk_params_default(&p);
+        p.method = (pt_rec_method)m;
+        p.threads = 2;
+        p.steps = 3000;
+        p.multi_hit = m == PT_REC_PIXIE;
+        pt_recommender *r;
+        pt_rec_scratch *s;
+        assert_int_equal(pt_recommender_new(ctx, g, &p, &r), PT_OK);
+        assert_int_equal(pt_rec_scratch_new(r, &s), PT_OK);
+        enum { NQ = 41, K = 8 };
+        pt_rec_query qs[NQ];
+        pt_rec_item out[NQ * K], one[K];
+        size_t n_out[NQ], n;
+        int flags[NQ], fl;
+        for (int u = 0; u < NQ; u++) {
+            pt_rec_query_init(&qs[u], u == 0 ? PT_NONE : find(g, "user", u), K);
+            qs[u].explain = u % 2;
+        }
+        assert_int_equal(pt_recommend_many(r, qs, NQ, out, K, n_out, flags), PT_OK);
+        for (int u = 0; u < NQ; u++) {
+            assert_int_equal(pt_recommend(r, s, &qs[u], one, &n, &fl), PT_OK);
+            assert_int_equal(n, n_out[u]);
+            assert_int_equal(fl, flags[u]);
+            for (size_t j = 0; j < n; j++) {
+                assert_int_equal(one[j].item, out[u * K + j].item);
+                assert_true(one[j].score == out[u * K + j].score);
+                assert_int_equal(one[j].n_paths, out[u * K + j].n_paths);
+            }
+        }
+        pt_rec_scratch_free(s);
+        pt_recommender_free(r);
+    }
+    pt_graph_free(g);
+}
+
+/* Recency: with a short half-life the user's latest item dominates the query. */
+static void test_recency_weights_the_latest_items(void **state) {
+    pt_ctx *ctx = *state;
+    pt_builder *b;
+    pt_graph *g;
+    assert_int_equal(pt_builder_new(ctx, NULL, &b), PT_OK);
+    pt_node_id viewed = iri(b, PT_VIEWED);
+    /* u1 viewed item 1 long ago and item 2 now; u2 viewed 1 and 3; u3 viewed 2 and 4. */
+    pt_builder_add_edge(b, node(b, "user", 1), viewed, node(b, "item", 1), 1.0f, 1000);
+    pt_builder_add_edge(b, node(b, "user", 1), viewed, node(b, "item", 2), 1.0f, 1000 + 86400 * 60);
+    pt_builder_add_edge(b, node(b, "user", 2), viewed, node(b, "item", 1), 1.0f, 1000);
+    pt_builder_add_edge(b, node(b, "user", 2), viewed, node(b, "item", 3), 1.0f, 1000);
+    pt_builder_add_edge(b, node(b, "user", 3), viewed, node(b, "item", 2), 1.0f, 1000);
+    pt_builder_add_edge(b, node(b, "user", 3), viewed, node(b, "item", 4), 1.0f, 1000);
+    pt_builder_add_edge(b, node(b, "user", 4), viewed, node(b, "item", 3), 1.0f, 1000);
+    assert_int_equal(pt_builder_finish(b, &g), PT_OK);
+    pt_walk_params p;
+    pt_walk_params_default(&p);
+    p.half_life_days = 7.0;
+    p.half_life_events = 0.0;
+    p.beta = 0.0;
+    pt_recommender *r;
+    pt_rec_scratch *s;
+    assert_int_equal(pt_recommender_new(ctx, g, &p, &r), PT_OK);
+    assert_int_equal(pt_rec_scratch_new(r, &s), PT_OK);
+    pt_rec_query q;
+    pt_rec_query_init(&q, find(g, "user", 1), 2);
+    pt_rec_item out[2];
+    size_t n;
+    int flags;
+    assert_int_equal(pt_recommend(r, s, &q, out, &n, &flags), PT_OK);
+    assert_int_equal(n, 2);
+    assert_int_equal(out[0].item, find(g, "item", 4)); /* through the recent item 2 */
+    assert_int_equal(out[1].item, find(g, "item", 3));
+    assert_true(out[0].score > 20.0 * out[1].score); /* 2^(-60/7) ^ alpha 0.7 */
+    pt_rec_scratch_free(s);
+    pt_recommender_free(r);
+    pt_graph_free(g);
+}
+
+/* Building a recommender and a scratch under allocation failures: every failure is
+ * PT_ENOMEM, nothing leaks (the sanitizer build checks), and eventually it succeeds. */
+static void test_allocation_failures(void **state) {
+    pt_ctx *ctx = *state;
+    pt_graph *g = shop_graph(ctx);
+    for (uint64_t nth = 1;; nth++) {
+        pt_recommender *r = NULL;
+        pt_rec_scratch *s = NULL;
+        pt__ctx_fail_after(ctx, nth);
+        int rc = pt_recommender_new(ctx, g, NULL, &r);
+        if (rc == PT_OK) {
+            rc = pt_rec_scratch_new(r, &s);
+        }
+        pt__ctx_fail_after(ctx, 0);
+        if (rc == PT_OK) {
+            pt_rec_scratch_free(s);
+            pt_recommender_free(r);
+            assert_true(nth > 10);
+            break;
+        }
+        assert_int_equal(rc, PT_ENOMEM);
+        pt_recommender_free(r);
+        assert_true(nth < 1000);
+    }
+    pt_graph_free(g);
+}
+
+/* The index includes edges appended after load (the delta). */
+static void test_index_sees_appended_edges(void **state) {
+    pt_ctx *ctx = *state;
+    pt_graph *g = tiny_graph(ctx);
+    pt_node_id rated = pt_graph_lookup(g, PT_RATED, strlen(PT_RATED), PT_TERM_IRI);
+    assert_int_equal(
+        pt_graph_add_edge(g, find(g, "user", 1), rated, find(g, "item", 4), 5.0f, 5000), PT_OK);
+    pt_recommender *r;
+    assert_int_equal(pt_recommender_new(ctx, g, NULL, &r), PT_OK);
+    assert_int_equal(pt_recommender_user_items(r, find(g, "user", 1)), 3);
+    assert_true(pt_recommender_is_item(r, find(g, "item", 4)));
+    assert_false(pt_recommender_is_item(r, find(g, "user", 4 - 3)));
+    pt_recommender_free(r);
+    pt_graph_free(g);
+}
+
+/* A graph without behaviour or items still gives a recommender; queries return nothing, and
+ * pt_rec_explain rejects nodes that are not users or items. */
+static void test_empty_graph(void **state) {
+    pt_ctx *ctx = *state;
+    pt_builder *b;
+    pt_graph *g;
+    assert_int_equal(pt_builder_new(ctx, NULL, &b), PT_OK);
+    pt_node_id label = iri(b, PT_RDFS_LABEL);
+    pt_builder_add_literal(b, node(b, "thing", 1), label, "x", 1, PT_NONE, NULL, 0);
+    assert_int_equal(pt_builder_finish(b, &g), PT_OK);
+    for (int m = PT_REC_PIXIE; m <= PT_REC_POP; m++) {
+        pt_walk_params p;
+        pt_walk_params_default(&p);
+        p.method = (pt_rec_method)m;
+        pt_recommender *r;
+        pt_rec_scratch *s;
+        assert_int_equal(pt_recommender_new(ctx, g, &p, &r), PT_OK);
+        assert_int_equal(pt_rec_scratch_new(r, &s), PT_OK);
+        pt_rec_query q;
+        pt_rec_query_init(&q, find(g, "thing", 1), 5);
+        pt_rec_item out[5];
+        size_t n;
+        int flags;
+        assert_int_equal(pt_recommend(r, s, &q, out, &n, &flags), PT_OK);
+        assert_int_equal(n, 0);
+        assert_int_equal(flags, PT_REC_POPULAR);
+        pt_rec_path paths[3];
+        double score;
+        assert_int_equal(pt_rec_explain(r, s, find(g, "thing", 1), find(g, "thing", 1),
+                                        PT_TIME_UNKNOWN, paths, 3, &n, &score),
+                         PT_EINVAL);
+        pt_rec_scratch_free(s);
+        pt_recommender_free(r);
+    }
+    pt_graph_free(g);
+}
+
+int main(void) {
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test_setup_teardown(test_walk_visits_match_exact_probabilities, ctx_up,
+                                        ctx_down),
+        cmocka_unit_test_setup_teardown(test_walk_estimate_converges_to_rp3b, ctx_up, ctx_down),
+        cmocka_unit_test_setup_teardown(test_p3_rp3b_match_hand_computed_values, ctx_up, ctx_down),
+        cmocka_unit_test_setup_teardown(test_explanation_paths_are_real_edges, ctx_up, ctx_down),
+        cmocka_unit_test_setup_teardown(test_unknown_user_is_popular_and_bad_input_fails, ctx_up,
+                                        ctx_down),
+        cmocka_unit_test_setup_teardown(test_sparse_user_seen_and_excluded, ctx_up, ctx_down),
+        cmocka_unit_test_setup_teardown(test_walks_are_deterministic_for_a_seed, ctx_up, ctx_down),
+        cmocka_unit_test_setup_teardown(test_category_filter_and_diversity_cap, ctx_up, ctx_down),
+        cmocka_unit_test_setup_teardown(test_threads_match_serial, ctx_up, ctx_down),
+        cmocka_unit_test_setup_teardown(test_recency_weights_the_latest_items, ctx_up, ctx_down),
+        cmocka_unit_test_setup_teardown(test_allocation_failures, ctx_up, ctx_down),
+        cmocka_unit_test_setup_teardown(test_index_sees_appended_edges, ctx_up, ctx_down),
+        cmocka_unit_test_setup_teardown(test_empty_graph, ctx_up, ctx_down),
+    };
+    return cmocka_run_group_tests_name("walk", tests, NULL, NULL);
+}
