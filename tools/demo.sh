@@ -15,3 +15,10 @@ $P stats --top 12
 echo
 echo "== portrait neighborhood --node 65 --predicates purchased,rated --direction out --format tsv"
 $P neighborhood --node 65 --predicates purchased,rated --direction out --format tsv
+echo
+echo "== portrait recommend --user 65 --k 5"
+$P recommend --user 65 --k 5
+echo
+echo "== portrait explain --user 65 --item <the first recommendation>  (why? the top paths)"
+item=$($P recommend --user 65 --k 1 | cut -f2)
+$P explain --user 65 --item "$item" --format json
