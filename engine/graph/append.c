@@ -70,31 +70,14 @@ static int reserve_nodes(pt_graph *g, uint32_t need) {
     return PT_OK;
 }
 
-/* Insert node `id` with hash `hv` into the hash, growing it (owned) at half load. */
+/* Insert node `id` (== g->n_nodes, not yet counted) with hash `hv`, first growing the table
+ * (owned) to twice its size when it would pass half load. */
 static int hash_insert(pt_graph *g, uint64_t hv, uint32_t id) {
-    if ((g->hash_used + 1) * 2 > g->hash_mask + 1 || g->hash == NULL) {
-        uint64_t size = g->hash_mask == 0 ? 1024 : (g->hash_mask + 1) * 2;
-        pt__slot *h = pt__big_alloc(g->ctx, size * sizeof *h);
-        if (h == NULL) {
-            return PT_ENOMEM;
+    if (g->hash == NULL || (g->hash_used + 1) * 2 > g->hash_mask + 1) {
+        int rc = pt__graph_rehash(g, (g->hash_mask + 1) * 2);
+        if (rc != PT_OK) {
+            return rc;
         }
-        memset(h, 0, size * sizeof *h);
-        for (uint32_t v = 0; v < id; v++) {
-            const char *raw = pt__node_raw(g, v);
-            uint64_t x = pt__term_hash(raw + 1, strlen(raw + 1),
-                                       raw[0] == 'B' ? PT_TERM_BLANK : PT_TERM_IRI);
-            uint64_t i = x & (size - 1);
-            while (h[i] != 0) {
-                i = (i + 1) & (size - 1);
-            }
-            h[i] = (x >> 32 << 32) | ((uint64_t)v + 1);
-        }
-        if (g->owned & PT__OWN_HASH) {
-            pt__big_free(g->ctx, g->hash);
-        }
-        g->hash = h;
-        g->hash_mask = size - 1;
-        g->owned |= PT__OWN_HASH;
     }
     uint64_t i = hv & g->hash_mask;
     while (g->hash[i] != 0) {

@@ -530,9 +530,9 @@ size_t pt_graph_memory(const pt_graph *g, size_t *string_bytes) {
     return d.adjacency + d.literals + d.dictionary + d.strings;
 }
 
-int pt__graph_build_hash(pt_graph *g) {
+int pt__graph_rehash(pt_graph *g, uint64_t min_slots) {
     uint64_t size = 1024;
-    while (size < (uint64_t)g->n_nodes * 2 + 2) {
+    while (size < min_slots) {
         size *= 2;
     }
     pt__slot *h = pt__big_alloc(g->ctx, size * sizeof *h);
@@ -558,4 +558,8 @@ int pt__graph_build_hash(pt_graph *g) {
     g->hash_used = g->n_nodes;
     g->owned |= PT__OWN_HASH;
     return PT_OK;
+}
+
+int pt__graph_build_hash(pt_graph *g) {
+    return pt__graph_rehash(g, (uint64_t)g->n_nodes * 2 + 2);
 }

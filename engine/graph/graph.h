@@ -149,6 +149,9 @@ int pt__graph_shell(pt_ctx *ctx, pt_graph **out);
  * lacks one, and by the builder). */
 int pt__graph_build_hash(pt_graph *g);
 
+/* Rebuild the hash (owned) with at least `min_slots` slots over the graph's n_nodes nodes. */
+int pt__graph_rehash(pt_graph *g, uint64_t min_slots);
+
 /* Hash a node string together with its kind. */
 uint64_t pt__term_hash(const char *str, size_t len, pt_term_kind kind);
 

@@ -70,6 +70,28 @@ int pt__reader_open(pt_ctx *ctx, const char *path, pt__reader **out) {
     return PT_OK;
 }
 
+/* Read up to `cap` (<= 1 GiB) bytes through zlib into `buf`, counting them; at the end of input
+ * set eof. Returns the bytes read, 0 at the end, or PT_EIO with the reason. */
+static long gz_read(pt__reader *r, void *buf, size_t cap) {
+    int n = gzread(r->gz, buf, (unsigned)cap);
+    if (n < 0) {
+        int zerr;
+        const char *msg = gzerror(r->gz, &zerr);
+        return pt__error(r->ctx, PT_EIO, "%s: read error: %s", r->path,
+                         zerr == Z_ERRNO ? strerror(errno) : msg);
+    }
+    if (n == 0) {
+        int zerr;
+        gzerror(r->gz, &zerr);
+        if (zerr != Z_OK && zerr != Z_BUF_ERROR) {
+            return pt__error(r->ctx, PT_EIO, "%s: corrupt compressed data", r->path);
+        }
+        r->eof = 1;
+    }
+    r->bytes += (uint64_t)n;
+    return n;
+}
+
 /* Refill: move unread bytes to the front, grow when the buffer is full, read more.
  * Returns bytes added (0 at EOF) or a negative code. */
 static long refill(pt__reader *r) {
@@ -95,23 +117,11 @@ static long refill(pt__reader *r) {
     if (want > (size_t)1 << 30) {
         want = (size_t)1 << 30;
     }
-    int n = gzread(r->gz, r->buf + r->end, (unsigned)want);
+    long n = gz_read(r, r->buf + r->end, want);
     if (n < 0) {
-        int zerr;
-        const char *msg = gzerror(r->gz, &zerr);
-        return pt__error(r->ctx, PT_EIO, "%s: read error: %s", r->path,
-                         zerr == Z_ERRNO ? strerror(errno) : msg);
-    }
-    if (n == 0) {
-        int zerr;
-        gzerror(r->gz, &zerr);
-        if (zerr != Z_OK && zerr != Z_BUF_ERROR) {
-            return pt__error(r->ctx, PT_EIO, "%s: corrupt compressed data", r->path);
-        }
-        r->eof = 1;
+        return n;
     }
     r->end += (size_t)n;
-    r->bytes += (uint64_t)n;
     return n;
 }
 
@@ -158,23 +168,7 @@ long pt__reader_read(pt__reader *r, void *buf, size_t cap) {
     if (cap > (size_t)1 << 30) {
         cap = (size_t)1 << 30;
     }
-    int n = gzread(r->gz, buf, (unsigned)cap);
-    if (n < 0) {
-        int zerr;
-        const char *msg = gzerror(r->gz, &zerr);
-        return pt__error(r->ctx, PT_EIO, "%s: read error: %s", r->path,
-                         zerr == Z_ERRNO ? strerror(errno) : msg);
-    }
-    if (n == 0) {
-        int zerr;
-        gzerror(r->gz, &zerr);
-        if (zerr != Z_OK && zerr != Z_BUF_ERROR) {
-            return pt__error(r->ctx, PT_EIO, "%s: corrupt compressed data", r->path);
-        }
-        r->eof = 1;
-    }
-    r->bytes += (uint64_t)n;
-    return n;
+    return gz_read(r, buf, cap);
 }
 
 uint64_t pt__reader_lineno(const pt__reader *r) {
