@@ -68,6 +68,8 @@ int cli_open_store(cli_args *a, int write, pt_ctx **ctx, pt_store **st);
 
 /* Install a progress printer on stderr when it is a terminal. */
 void cli_progress(pt_ctx *ctx);
+/* Clear the progress line (before printing a summary). */
+void cli_progress_done(void);
 /* Install a log printer (warnings to stderr). */
 void cli_log(pt_ctx *ctx);
 

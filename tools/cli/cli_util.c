@@ -211,6 +211,11 @@ static void progress_clear(void) {
     }
 }
 
+void cli_progress_done(void) {
+    progress_clear();
+    progress_shown = 0;
+}
+
 void cli_progress(pt_ctx *ctx) {
     if (isatty(2)) {
         pt_ctx_set_progress(ctx, progress_print, NULL);

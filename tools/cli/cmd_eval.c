@@ -256,7 +256,7 @@ static int run_eval(cli_args *a) {
     const char *ks = cli_opt(a, "k");
     char *train_file = NULL, *test_file = NULL;
     if (method == -2) {
-        cli_err(a, "--method: '%s' is not pixie, p3, rp3b, ppr, pop or mostpop", method_name);
+        cli_err(a, "--method: '%s' is not pixie, p3, rp3b, ppr, pop, ease, hybrid or mostpop", method_name);
         goto done;
     }
     eo.method = method;
@@ -401,7 +401,7 @@ const cli_cmd cmd_eval = {
     "eval",
     "offline evaluation of the recommenders (splits, RecBole metrics, tuning)",
     "usage: portrait eval [--split leave-last-out|random[:F]] [--split-files TRAIN,TEST]\n"
-    "                     [--method pixie|p3|rp3b|ppr|pop|mostpop] [--k 10,20]\n"
+    "                     [--method pixie|p3|rp3b|ppr|pop|ease|hybrid|mostpop] [--k 10,20]\n"
     "                     [--steps N] [--alpha A] [--beta B] [--restart R] [--half-life D]\n"
     "                     [--seed S] [--params SPEC] [--tune] [--grid SPEC]\n"
     "                     [--val-split SPLIT]\n"
@@ -421,7 +421,7 @@ const cli_cmd cmd_eval = {
     "  --split-files TRAIN,TEST the rows of two CSV files (user,item,timestamp with the ids\n"
     "                           used at import); unknown ids are counted and skipped\n"
     "  --method M               mostpop (built-in MostPopular baseline, default), or a walk\n"
-    "                           method: pixie, p3, rp3b, ppr, pop\n"
+    "                           method: pixie, p3, rp3b, ppr, pop, ease, hybrid\n"
     "  --k LIST                 cut-offs (default 10,20)\n"
     "  --steps, --alpha, --beta, --restart, --half-life (days), --seed\n"
     "                           walk parameters (pt_walk_params); --seed also seeds the split\n"

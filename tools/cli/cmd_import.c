@@ -117,6 +117,7 @@ static int import_one(cli_args *a, pt_builder *b, const char *path,
             return rc;
         }
         if (!cli_flag(a, "quiet")) {
+            cli_progress_done();
             fprintf(stderr, "%s: %s rows read, %s imported, %s skipped", path,
                     cli_num(st->rows_read, buf[0], 32), cli_num(st->rows_imported, buf[1], 32),
                     cli_num(st->rows_skipped, buf[2], 32));
@@ -142,6 +143,7 @@ static int import_one(cli_args *a, pt_builder *b, const char *path,
     }
     int rc = pt_import_rdf(b, path, format, NULL, st);
     if (rc == PT_OK && !cli_flag(a, "quiet")) {
+        cli_progress_done();
         fprintf(stderr, "%s: %s triples\n", path, cli_num(st->rows_read, buf[0], 32));
     }
     return rc;
@@ -220,6 +222,7 @@ static int run_import(cli_args *a) {
             is_store = 1;
         }
     }
+    cli_progress_done();
     if (rc == PT_OK && !cli_flag(a, "quiet")) {
         pt_graph *ng = pt_store_graph(st);
         char n1[32], n2[32], n3[32], n4[32], sec[32];

@@ -24,7 +24,7 @@ static int walk_params(cli_args *a, pt_walk_params *p) {
     pt_walk_params_default(p);
     const char *m = cli_opt(a, "method");
     if (m != NULL && pt_rec_method_parse(m, &p->method) != PT_OK) {
-        cli_err(a, "--method: '%s' is not pixie, p3, rp3b, ppr or pop", m);
+        cli_err(a, "--method: '%s' is not pixie, p3, rp3b, ppr, pop, ease or hybrid", m);
         return EXIT_USAGE;
     }
     long steps, threads;
@@ -386,7 +386,7 @@ const cli_cmd cmd_recommend = {
     "recommend",
     "recommend items for a user or a file of users",
     "usage: portrait recommend --user ID | --users FILE [--k N] [--format tsv|json]\n"
-    "                          [--method pixie|p3|rp3b|ppr|pop] [--steps N] [--seed S]\n"
+    "                          [--method pixie|p3|rp3b|ppr|pop|ease|hybrid] [--steps N] [--seed S]\n"
     "                          [--include-seen] [--exclude FILE|ID,ID...] [--category C]\n"
     "                          [--max-per-category N] [--explain] [--threads N]\n"
     "\n"
@@ -401,7 +401,8 @@ const cli_cmd cmd_recommend = {
     "  --user ID            the user: local id, IRI or prefixed name\n"
     "  --users FILE         one user id per line ('#' comments); all users run in parallel\n"
     "  --k N                how many items (default 10)\n"
-    "  --method M           pixie (sampled walks), p3, rp3b (exact, the default), ppr, pop\n"
+    "  --method M           pixie (sampled walks), p3, rp3b (exact, the default), ppr, pop,\n"
+    "                       ease (EASE^R item-item model), hybrid (EASE^R + RP3beta)\n"
     "  --steps N            walk budget per user (default 100000)\n"
     "  --seed S             walks are deterministic for a seed (default 42)\n"
     "  --exclude X          never return these items (a file of ids or id,id,...)\n"

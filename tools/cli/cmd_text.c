@@ -138,9 +138,11 @@ static size_t select_rows(const pt_text_dataset *d, long every, int want_test, l
 /* --- train --------------------------------------------------------------------------------- */
 
 /* Append `n_aug` augmented copies of every row to the training arrays (which are grown). The
- * copies are allocated by the library and listed in *owned for freeing. */
+ * copies are allocated by the library and listed in *owned for freeing; *groups gets each
+ * row's source row, so that validation never sees a copy of a row trained on. */
 static int augment_rows(const cli_args *a, pt_ctx *ctx, long n_aug, const char ***texts,
-                        const char ***labels, size_t *n, char ***owned, size_t *n_owned) {
+                        const char ***labels, size_t *n, char ***owned, size_t *n_owned,
+                        uint64_t **groups) {
     pt_synonyms *syn = NULL;
     int rc = PT_OK;
     if (cli_opt(a, "wordnet") != NULL) {
@@ -165,7 +167,8 @@ static int augment_rows(const cli_args *a, pt_ctx *ctx, long n_aug, const char *
     const char **t = realloc(*texts, total * sizeof *t);
     const char **l = t != NULL ? realloc(*labels, total * sizeof *l) : NULL;
     char **own = calloc(n0 * (size_t)n_aug + 1, sizeof *own);
-    if (t == NULL || l == NULL || own == NULL) {
+    uint64_t *grp = malloc((total + 1) * sizeof *grp);
+    if (t == NULL || l == NULL || own == NULL || grp == NULL) {
         fprintf(stderr, "portrait text: out of memory\n");
         exit(EXIT_STORE);
     }
@@ -175,6 +178,9 @@ static int augment_rows(const cli_args *a, pt_ctx *ctx, long n_aug, const char *
     pt_augment_opts_init(&ao);
     uint64_t rng = 12345;
     size_t k = n0;
+    for (size_t i = 0; i < n0; i++) {
+        grp[i] = i;
+    }
     for (size_t i = 0; i < n0 && rc == PT_OK; i++) {
         for (long r = 0; r < n_aug; r++) {
             char *s = NULL;
@@ -185,12 +191,14 @@ static int augment_rows(const cli_args *a, pt_ctx *ctx, long n_aug, const char *
             own[k - n0] = s;
             t[k] = s;
             l[k] = l[i];
+            grp[k] = i;
             k++;
         }
     }
     *n = k;
     *owned = own;
     *n_owned = k - n0;
+    *groups = grp;
     pt_tokenizer_free(tk);
     pt_synonyms_free(syn);
     return rc;
@@ -286,8 +294,10 @@ static int run_train(cli_args *a) {
     size_t n_owned = 0;
     int rc = PT_OK;
     double t0 = cli_now();
+    uint64_t *groups = NULL;
     if (n_aug > 0) {
-        rc = augment_rows(a, ctx, n_aug, &texts, &labels, &w, &owned, &n_owned);
+        rc = augment_rows(a, ctx, n_aug, &texts, &labels, &w, &owned, &n_owned, &groups);
+        o.groups = groups;
     }
     pt_textclf *m = NULL;
     if (rc == PT_OK) {
@@ -315,6 +325,7 @@ static int run_train(cli_args *a) {
         pt_augment_str_free(ctx, owned[i]);
     }
     free(owned);
+    free(groups);
     pt_textclf_free(m);
     free(texts);
     free(labels);
