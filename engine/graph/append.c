@@ -200,11 +200,15 @@ static int compact_locked(pt_graph *g) {
         promote(ng, v, (pt_class)g->node_class[v]);
     }
     pthread_rwlock_t *lock = g->lock;
+    pthread_mutex_t *closure_lock = g->closure_lock;
     pt__graph_release(g);
     *g = *ng;
     g->lock = lock;
+    g->closure_lock = closure_lock;
     pthread_rwlock_destroy(ng->lock);
+    pthread_mutex_destroy(ng->closure_lock);
     pt__free(ng->ctx, ng->lock);
+    pt__free(ng->ctx, ng->closure_lock);
     pt__free(ng->ctx, ng);
     return PT_OK;
 }
@@ -290,6 +294,12 @@ int pt_graph_add_edge(pt_graph *g, pt_node_id s, pt_node_id p, pt_node_id o, flo
     g->d_out_head[s] = (uint32_t)k + 1;
     g->d_in_head[o] = (uint32_t)k + 1;
     classify(g, s, p, o);
+    if (pt__closure_affected(g, p)) {
+        pthread_mutex_lock(g->closure_lock);
+        pt__closure_free(g->ctx, g->closure); /* rebuilt on the next question */
+        g->closure = NULL;
+        pthread_mutex_unlock(g->closure_lock);
+    }
     uint64_t limit = g->n_csr_edges / 8 > 65536 ? g->n_csr_edges / 8 : 65536;
     if (g->n_delta > limit) {
         rc = compact_locked(g);

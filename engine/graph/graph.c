@@ -27,9 +27,16 @@ int pt__graph_shell(pt_ctx *ctx, pt_graph **out) {
     pthread_rwlockattr_init(&attr);
     pthread_rwlockattr_setkind_np(&attr, PTHREAD_RWLOCK_PREFER_WRITER_NONRECURSIVE_NP);
     g->lock = pt__malloc(ctx, sizeof *g->lock);
+    g->closure_lock = pt__malloc(ctx, sizeof *g->closure_lock);
     int lrc = g->lock != NULL ? pthread_rwlock_init(g->lock, &attr) : -1;
     pthread_rwlockattr_destroy(&attr);
+    if (lrc == 0 && (g->closure_lock == NULL ||
+                     pthread_mutex_init(g->closure_lock, NULL) != 0)) {
+        pthread_rwlock_destroy(g->lock);
+        lrc = -1;
+    }
     if (lrc != 0) {
+        pt__free(ctx, g->closure_lock);
         pt__free(ctx, g->lock);
         pt__free(ctx, g);
         return PT_ENOMEM;
@@ -93,6 +100,8 @@ void pt__graph_release(pt_graph *g) {
     if (g->map_base != NULL) {
         munmap(g->map_base, g->map_len);
     }
+    pt__closure_free(ctx, g->closure);
+    g->closure = NULL;
     pt__arena_free(&g->arena);
 }
 
@@ -102,7 +111,9 @@ void pt_graph_free(pt_graph *g) {
     }
     pt__graph_release(g);
     pthread_rwlock_destroy(g->lock);
+    pthread_mutex_destroy(g->closure_lock);
     pt__free(g->ctx, g->lock);
+    pt__free(g->ctx, g->closure_lock);
     pt__free(g->ctx, g);
 }
 

@@ -49,6 +49,8 @@ struct pt_graph {
     size_t map_len;
     pt__arena arena; /* appended strings, langs, prefixes, base */
     pthread_rwlock_t *lock; /* separate, so compaction can swap the rest of the struct */
+    pthread_mutex_t *closure_lock; /* guards the lazily built hierarchy closure */
+    struct pt__closure *closure;   /* NULL until first asked for, or after a hierarchy edge */
 
     /* nodes */
     uint32_t n_nodes;      /* all nodes, appended ones included */
@@ -138,6 +140,12 @@ pt_ctx *pt__builder_ctx(const pt_builder *b);
 
 /* The builder's base IRI, or NULL when none was set. */
 const char *pt__builder_base(const pt_builder *b);
+
+/* True when an edge with predicate `p` changes the hierarchy closure. */
+int pt__closure_affected(const pt_graph *g, pt_node_id p);
+
+/* Free the hierarchy closure (ontology/closure.c); NULL is a no-op. */
+void pt__closure_free(pt_ctx *ctx, struct pt__closure *c);
 
 /* Free every array and string of `g` but not the struct and its lock (free and compaction). */
 void pt__graph_release(pt_graph *g);

@@ -244,6 +244,25 @@ PT_API int pt_graph_literal(const pt_graph *g, pt_node_id v, uint64_t i, pt_lite
 PT_API const char *pt_graph_literal_get(const pt_graph *g, pt_node_id v, pt_node_id pred,
                                         const char *lang);
 
+/* --- hierarchy ---------------------------------------------------------------------------- */
+
+/**
+ * The ancestors of `v` in the hierarchy closure: up category edges (pt:broader, skos:broader
+ * and their subproperties) and class edges (rdfs:subClassOf; owl:equivalentClass both ways),
+ * transitively, nearest first, `v` itself excluded. Writes up to `cap` ids into `out` (may be
+ * NULL) and returns how many there are in all (0 also when out of memory).
+ * The closure is built on the first call after the graph is built, opened, or given a new
+ * hierarchy edge (appends keep it current that way). Cycles are tolerated: every ancestor is
+ * listed once and the cycle is logged. Threads: safe.
+ */
+PT_API size_t pt_graph_ancestors(const pt_graph *g, pt_node_id v, pt_node_id *out, size_t cap);
+
+/** 1 when `ancestor` is `v` or one of its ancestors (see pt_graph_ancestors), else 0. */
+PT_API int pt_graph_is_a(const pt_graph *g, pt_node_id v, pt_node_id ancestor);
+
+/** Number of nodes that are their own ancestor (hierarchy cycles). */
+PT_API size_t pt_graph_hierarchy_cycles(const pt_graph *g);
+
 /* --- appends after load --------------------------------------------------------------------- */
 
 /** Intern a node after load (returns an existing id when present); PT_NONE on ENOMEM. */

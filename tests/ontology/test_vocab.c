@@ -174,6 +174,41 @@ static void test_a_shop_vocabulary_maps_by_statements_in_any_order(void **state)
     pt_graph_free(g);
 }
 
+static void test_hierarchy_closure_is_transitive_current_and_survives_cycles(void **state) {
+    pt_graph *g = from_ttl(*state,
+        "@prefix skos: <http://www.w3.org/2004/02/skos/core#> .\n"
+        "@prefix rdfs: <http://www.w3.org/2000/01/rdf-schema#> .\n"
+        "@prefix owl: <http://www.w3.org/2002/07/owl#> .\n"
+        "@prefix ex: <http://ex/> .\n"
+        "ex:headphones skos:broader ex:audio . ex:audio skos:broader ex:electronics .\n"
+        "ex:Sneaker rdfs:subClassOf ex:Shoe . ex:Shoe rdfs:subClassOf ex:Apparel .\n"
+        "ex:Apparel owl:equivalentClass ex:Clothing .\n"
+        "ex:a skos:broader ex:b . ex:b skos:broader ex:c . ex:c skos:broader ex:a .\n");
+    pt_node_id hp = pt_graph_resolve(g, "http://ex/headphones", 0),
+               audio = pt_graph_resolve(g, "http://ex/audio", 0),
+               el = pt_graph_resolve(g, "http://ex/electronics", 0),
+               sn = pt_graph_resolve(g, "http://ex/Sneaker", 0),
+               cl = pt_graph_resolve(g, "http://ex/Clothing", 0),
+               a = pt_graph_resolve(g, "http://ex/a", 0);
+    pt_node_id out[8];
+    assert_int_equal(pt_graph_ancestors(g, hp, out, 8), 2);
+    assert_int_equal(out[0], audio); /* nearest first */
+    assert_int_equal(out[1], el);
+    assert_int_equal(pt_graph_ancestors(g, el, out, 8), 0);
+    assert_true(pt_graph_is_a(g, hp, el));
+    assert_false(pt_graph_is_a(g, el, hp));
+    assert_true(pt_graph_is_a(g, sn, cl)); /* through equivalentClass */
+    assert_int_equal(pt_graph_ancestors(g, a, out, 8), 2); /* b and c, once each */
+    assert_int_equal(pt_graph_hierarchy_cycles(g), 3);
+    /* kept current: a new broader edge shows in the next answer */
+    pt_node_id shop = pt_graph_intern(g, "http://ex/shop", 14, PT_TERM_IRI);
+    pt_node_id broader = pt_graph_resolve(g, "skos:broader", 0);
+    assert_int_equal(pt_graph_add_edge(g, el, broader, shop, 1, PT_TIME_UNKNOWN), PT_OK);
+    assert_int_equal(pt_graph_ancestors(g, hp, out, 8), 3);
+    assert_int_equal(out[2], shop);
+    pt_graph_free(g);
+}
+
 static void test_action_names(void **state) {
     (void)state;
     assert_int_equal(pt__vocab_action_role("purchase"), PT_ROLE_PURCHASED);
@@ -194,6 +229,8 @@ int main(void) {
             test_schema_org_and_goodrelations_data_work_without_conversion, ctx_up, ctx_down),
         cmocka_unit_test_setup_teardown(test_a_shop_vocabulary_maps_by_statements_in_any_order,
                                         ctx_up, ctx_down),
+        cmocka_unit_test_setup_teardown(
+            test_hierarchy_closure_is_transitive_current_and_survives_cycles, ctx_up, ctx_down),
         cmocka_unit_test(test_action_names),
     };
     return cmocka_run_group_tests_name("vocab", tests, NULL, NULL);
