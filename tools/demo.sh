@@ -22,3 +22,6 @@ echo
 echo "== portrait explain --user 65 --item <the first recommendation>  (why? the top paths)"
 item=$($P recommend --user 65 --k 1 | cut -f2)
 $P explain --user 65 --item "$item" --format json
+echo
+echo "== portrait profile --user 65 --top 3 --similar 3 --recs 2   (the user's portrait, 用户画像)"
+$P profile --user 65 --top 3 --similar 3 --recs 2

@@ -436,6 +436,27 @@ int pt_graph_edge_next(pt_edge_iter *it, pt_edge *e) {
     return 0;
 }
 
+int pt_graph_edge_next_nbr(pt_edge_iter *it, pt_node_id *nbr, pt_node_id *pred) {
+    const pt_graph *g = it->g;
+    if (it->pos < it->end) {
+        uint64_t k = it->pos++;
+        *nbr = it->dir == 0 ? g->out_dst[k] : g->in_src[k];
+        *pred = it->dir == 0 ? g->out_pred[k] : g->in_pred[k];
+        return 1;
+    }
+    while (it->delta != 0) {
+        uint64_t k = it->delta - 1;
+        it->delta = it->dir == 0 ? g->d_next_out[k] : g->d_next_in[k];
+        if (it->pred != PT_NONE && g->d_pred[k] != it->pred) {
+            continue;
+        }
+        *nbr = it->dir == 0 ? g->d_dst[k] : g->d_src[k];
+        *pred = g->d_pred[k];
+        return 1;
+    }
+    return 0;
+}
+
 int pt_graph_edge_find(const pt_graph *g, pt_node_id s, pt_node_id p, pt_node_id o, pt_edge *e) {
     if (s >= g->n_nodes) {
         return 0;
@@ -454,6 +475,17 @@ int pt_graph_edge_find(const pt_graph *g, pt_node_id s, pt_node_id p, pt_node_id
         }
     }
     return 0;
+}
+
+int64_t pt_graph_latest_time(const pt_graph *g) {
+    int64_t t = PT_TIME_UNKNOWN;
+    for (uint64_t k = 0; k < g->n_csr_edges; k++) {
+        t = g->time[k] > t ? g->time[k] : t;
+    }
+    for (uint64_t k = 0; k < g->n_delta; k++) {
+        t = g->d_time[k] > t ? g->d_time[k] : t;
+    }
+    return t;
 }
 
 /* --- literals ------------------------------------------------------------------------------ */

@@ -16,6 +16,7 @@
 #include "pt_store.h"
 #include "pt_vocab.h"
 #include "pt_walk.h"
+#include "pt_profile.h"
 #include "pt_eval.h"
 #include "pt_nlp.h"
 

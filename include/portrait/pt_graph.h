@@ -232,6 +232,10 @@ PT_API void pt_graph_edges(const pt_graph *g, pt_node_id v, int dir, pt_node_id 
  *  neighbour and e->dst is `v`. */
 PT_API int pt_graph_edge_next(pt_edge_iter *it, pt_edge *e);
 
+/** Like pt_graph_edge_next() but only the neighbour (the far end) and the predicate: for
+ *  in-edges it skips the lookup of weight and time, several times faster. Returns 1 or 0. */
+PT_API int pt_graph_edge_next_nbr(pt_edge_iter *it, pt_node_id *nbr, pt_node_id *pred);
+
 /** Find edge (s, p, o); returns 1 and fills `*e` when present, else 0. */
 PT_API int pt_graph_edge_find(const pt_graph *g, pt_node_id s, pt_node_id p, pt_node_id o,
                               pt_edge *e);
@@ -243,6 +247,9 @@ PT_API int pt_graph_literal(const pt_graph *g, pt_node_id v, uint64_t i, pt_lite
 /** First literal of `v` for predicate `pred`, preferring language `lang` (NULL: any). */
 PT_API const char *pt_graph_literal_get(const pt_graph *g, pt_node_id v, pt_node_id pred,
                                         const char *lang);
+
+/** The latest edge time in the graph (the "now" of offline data), or PT_TIME_UNKNOWN. O(m). */
+PT_API int64_t pt_graph_latest_time(const pt_graph *g);
 
 /* --- hierarchy ---------------------------------------------------------------------------- */
 

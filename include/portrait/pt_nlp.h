@@ -134,6 +134,9 @@ typedef struct pt_textclf_opts {
     double val_frac;     /* [0.1] share of the training rows held out for early stopping */
     int refit;           /* [1] after early stopping, retrain on all rows for the best count */
     uint64_t seed;       /* [42] */
+    const uint64_t *groups; /* [NULL] optional, one per text: texts with the same value (a row
+                               and its augmented copies) fall on the same side of the
+                               validation split; borrowed for the duration of the call */
     int threads;         /* [0] featurization threads; 0: the online CPUs, at most 4. Each
                             thread gets its own ctx with the caller's allocator hooks */
     int verbose;         /* [0] log each epoch through the ctx log at PT_LOG_INFO */

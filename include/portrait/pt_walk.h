@@ -35,6 +35,13 @@ typedef enum pt_rec_method {
     PT_REC_RP3B,
     PT_REC_PPR,
     PT_REC_POP,
+    /* --- added after the first contract (append only) --- */
+    PT_REC_EASE,   /**< EASE^R (Steck, WWW 2019): closed-form item-item model over the binary
+                        user-item matrix X, B = I - P diag(1/diag P), P = (X'X + lambda I)^-1;
+                        score of item j = sum over the user's items i of B_ij. Built once in
+                        pt_recommender_new (PT_ELIMIT above 20,000 items). */
+    PT_REC_HYBRID, /**< blend of z-normalised EASE^R scores (weight `blend`) and z-normalised
+                        RP3beta scores with recency-weighted query items (1 - blend) */
 } pt_rec_method;
 
 /**
@@ -80,12 +87,15 @@ typedef struct pt_walk_params {
     uint32_t min_visits;      /**< Pixie: items the walks visited fewer times are not ranked
                                    (their counts are noise that the popularity penalty would
                                    magnify); 0 or 1 = rank every visited item */
+    double lambda;            /**< EASE^R / hybrid: L2 regularisation added to the diagonal of
+                                   X'X (default 200) */
+    double blend;             /**< hybrid: weight of the EASE^R part, 0..1 (default 0.5) */
 } pt_walk_params;
 
 /** Fill `p` with the defaults. */
 PT_API void pt_walk_params_default(pt_walk_params *p);
 
-/** Name of a method ("pixie", "p3", "rp3b", "ppr", "pop"). Lifetime: static. */
+/** Name of a method ("pixie", "p3", "rp3b", "ppr", "pop", "ease", "hybrid"). Lifetime: static. */
 PT_API const char *pt_rec_method_name(pt_rec_method m);
 
 /** Parse a method name as pt_rec_method_name() writes it. @return PT_OK or PT_EINVAL. */

@@ -88,6 +88,16 @@ const char *cli_node_name(const pt_graph *g, pt_node_id v, char *buf, size_t cap
  * the number found. */
 size_t cli_resolve_predicates(const pt_graph *g, const char *spec, pt_node_id **ids, size_t *n);
 
+/* The title of node v for display: pt:title, else rdfs:label, English preferred; or NULL. */
+const char *cli_node_title(const pt_graph *g, pt_node_id v);
+
+/* The display id of node v as a JSON string. */
+void cli_json_id(FILE *f, const pt_graph *g, pt_node_id v);
+
+/* One explanation path as a JSON object: share, hops, nodes (id, class, title) and edges
+ * (predicate as a prefixed name, "forward" when the edge runs along the path). */
+void cli_json_path(FILE *f, const pt_graph *g, const pt_rec_path *p);
+
 /* Format seconds as "1.23 s" / "45 ms". */
 const char *cli_seconds(double s, char *buf, size_t cap);
 double cli_now(void);
@@ -96,6 +106,7 @@ double cli_now(void);
 const char *cli_num(uint64_t v, char *buf, size_t cap);
 
 /* Subcommands. */
+extern const cli_cmd cmd_profile, cmd_profiles;
 extern const cli_cmd cmd_import, cmd_stats, cmd_neighborhood, cmd_export, cmd_verify;
 extern const cli_cmd cmd_eval;
 extern const cli_cmd cmd_recommend, cmd_explain;

@@ -369,3 +369,42 @@ const char *cli_num(uint64_t v, char *buf, size_t cap) {
     buf[o] = '\0';
     return buf;
 }
+
+const char *cli_node_title(const pt_graph *g, pt_node_id v) {
+    pt_node_id title = pt_graph_lookup(g, PT_TITLE, strlen(PT_TITLE), PT_TERM_IRI);
+    pt_node_id label = pt_graph_lookup(g, PT_RDFS_LABEL, strlen(PT_RDFS_LABEL), PT_TERM_IRI);
+    const char *t = title != PT_NONE ? pt_graph_literal_get(g, v, title, "en") : NULL;
+    if (t == NULL && label != PT_NONE) {
+        t = pt_graph_literal_get(g, v, label, "en");
+    }
+    return t;
+}
+
+void cli_json_id(FILE *f, const pt_graph *g, pt_node_id v) {
+    char buf[1024];
+    pt_graph_display_id(g, v, buf, sizeof buf);
+    cli_json_str(f, buf);
+}
+
+void cli_json_path(FILE *f, const pt_graph *g, const pt_rec_path *p) {
+    char buf[1024];
+    fprintf(f, "{\"share\":%.6g,\"hops\":%u,\"nodes\":[", p->share, p->n_nodes - 1);
+    for (uint32_t i = 0; i < p->n_nodes; i++) {
+        fprintf(f, "%s{\"id\":", i ? "," : "");
+        cli_json_id(f, g, p->nodes[i]);
+        fprintf(f, ",\"class\":\"%s\"", pt_class_name(pt_graph_node_class(g, p->nodes[i])));
+        const char *t = cli_node_title(g, p->nodes[i]);
+        if (t != NULL) {
+            fprintf(f, ",\"title\":");
+            cli_json_str(f, t);
+        }
+        fprintf(f, "}");
+    }
+    fprintf(f, "],\"edges\":[");
+    for (uint32_t i = 0; i + 1 < p->n_nodes; i++) {
+        fprintf(f, "%s{\"predicate\":", i ? "," : "");
+        cli_json_str(f, cli_compact_iri(g, pt_graph_node_str(g, p->preds[i]), buf, sizeof buf));
+        fprintf(f, ",\"direction\":\"%s\"}", p->dirs[i] ? "backward" : "forward");
+    }
+    fprintf(f, "]}");
+}

@@ -48,48 +48,15 @@ static int walk_params(cli_args *a, pt_walk_params *p) {
     return 0;
 }
 
-/* The title of node v for display: pt:title, else rdfs:label, English preferred; or NULL. */
-static const char *node_title(const pt_graph *g, pt_node_id v) {
-    pt_node_id title = pt_graph_lookup(g, PT_TITLE, strlen(PT_TITLE), PT_TERM_IRI);
-    pt_node_id label = pt_graph_lookup(g, PT_RDFS_LABEL, strlen(PT_RDFS_LABEL), PT_TERM_IRI);
-    const char *t = title != PT_NONE ? pt_graph_literal_get(g, v, title, "en") : NULL;
-    if (t == NULL && label != PT_NONE) {
-        t = pt_graph_literal_get(g, v, label, "en");
-    }
-    return t;
-}
+/* Titles, ids and paths are printed by the helpers in cli_util.c, shared with `profile`. */
+#define node_title cli_node_title
+#define json_path(g, p) cli_json_path(stdout, (g), (p))
 
 /* Print the display id of node v as a JSON string. */
 static void json_id(const pt_graph *g, pt_node_id v) {
     char buf[1024];
     pt_graph_display_id(g, v, buf, sizeof buf);
     cli_json_str(stdout, buf);
-}
-
-/* Print one path as a JSON object: share, hops, nodes (id, class, title) and edges
- * (predicate as a prefixed name, direction "forward" when the edge runs along the path). */
-static void json_path(const pt_graph *g, const pt_rec_path *p) {
-    char buf[1024];
-    printf("{\"share\":%.6g,\"hops\":%u,\"nodes\":[", p->share, p->n_nodes - 1);
-    for (uint32_t i = 0; i < p->n_nodes; i++) {
-        printf("%s{\"id\":", i ? "," : "");
-        json_id(g, p->nodes[i]);
-        printf(",\"class\":\"%s\"", pt_class_name(pt_graph_node_class(g, p->nodes[i])));
-        const char *t = node_title(g, p->nodes[i]);
-        if (t != NULL) {
-            printf(",\"title\":");
-            cli_json_str(stdout, t);
-        }
-        printf("}");
-    }
-    printf("],\"edges\":[");
-    for (uint32_t i = 0; i + 1 < p->n_nodes; i++) {
-        printf("%s{\"predicate\":", i ? "," : "");
-        cli_json_str(stdout,
-                     cli_compact_iri(g, pt_graph_node_str(g, p->preds[i]), buf, sizeof buf));
-        printf(",\"direction\":\"%s\"}", p->dirs[i] ? "backward" : "forward");
-    }
-    printf("]}");
 }
 
 /* --- recommend ----------------------------------------------------------------------------- */

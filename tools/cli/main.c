@@ -10,9 +10,8 @@
 
 /* Every subcommand, in the order `portrait --help` lists them. */
 static const cli_cmd *const commands[] = {
-    &cmd_import, &cmd_stats, &cmd_neighborhood, &cmd_export, &cmd_verify,
-    &cmd_eval,
-    &cmd_recommend, &cmd_explain,
+    &cmd_import,    &cmd_stats,   &cmd_neighborhood, &cmd_export, &cmd_verify,
+    &cmd_recommend, &cmd_explain, &cmd_profile,      &cmd_profiles, &cmd_eval,
     &cmd_text,
 };
 #define N_COMMANDS (sizeof commands / sizeof commands[0])
