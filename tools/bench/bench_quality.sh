@@ -11,8 +11,8 @@
 # Environment:
 #   PORTRAIT  the command (default build-eval/portrait, else build/portrait)
 #   DATA      the data folder (default ../shared/data)
-#   METHODS   methods to run (default "mostpop pop p3 rp3b pixie ppr"; mostpop only when the
-#             build has no walk engine)
+#   METHODS   methods to run (default "mostpop pop p3 rp3b pixie ppr ease hybrid";
+#             mostpop only when the build has no walk engine)
 #   SETS      data sets (default "ml-100k amazon-all-beauty amazon-gift-cards")
 #   PROTOS    protocols (default "A B")
 #   SPLITS    files (default: the reference rows) or own (portrait's own seeded splits)
@@ -37,7 +37,7 @@ if [ -z "${METHODS:-}" ]; then
     if "$P" --store /nonexistent/pt.db eval --method p3 2>&1 | grep -q "no walk engine"; then
         METHODS=mostpop
     else
-        METHODS="mostpop pop p3 rp3b pixie ppr"
+        METHODS="mostpop pop p3 rp3b pixie ppr ease hybrid"
     fi
 fi
 

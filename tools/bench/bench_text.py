@@ -16,6 +16,9 @@ python3-jieba). Subcommands:
       pure-Han tokens of both become spans over the line's sequence of Han characters.
   split FILE N HEAD_OUT REST_OUT
       Write the first N data rows and the rest as two CSV files (same header).
+  amazon FILE.json.gz N HEAD_OUT REST_OUT
+      Amazon reviews as sentiment CSV (label,review): overall >= 4 is 1, <= 2 is 0, 3 and
+      empty texts dropped; the first N rows and the rest.
 """
 import csv
 import json
@@ -117,6 +120,23 @@ def split(path, n, head_out, rest_out):
             w.writerows(part)
 
 
+def amazon(path, n, head_out, rest_out):
+    import gzip
+    rows = []
+    with gzip.open(path, "rt", encoding="utf-8") as f:
+        for line in f:
+            d = json.loads(line)
+            text, score = d.get("reviewText") or "", d.get("overall")
+            if score is None or score == 3 or not text:
+                continue
+            rows.append((1 if score >= 4 else 0, text))
+    for out, part in ((head_out, rows[:n]), (rest_out, rows[n:])):
+        with open(out, "w", encoding="utf-8", newline="") as f:
+            w = csv.writer(f)
+            w.writerow(["label", "review"])
+            w.writerows(part)
+
+
 if __name__ == "__main__":
     cmd, args = sys.argv[1], sys.argv[2:]
     if cmd == "ref":
@@ -127,5 +147,7 @@ if __name__ == "__main__":
         f1(*args)
     elif cmd == "split":
         split(args[0], int(args[1]), args[2], args[3])
+    elif cmd == "amazon":
+        amazon(args[0], int(args[1]), args[2], args[3])
     else:
         sys.exit("bench_text.py: unknown subcommand " + cmd)
