@@ -8,7 +8,7 @@ cd "$(dirname "$0")/.."
 PKGS="build-essential cmake pkg-config zlib1g-dev \
   librdf0-dev libraptor2-dev librasqal3-dev libserd-dev \
   libigraph-dev libopenblas-dev libxml2-dev libsqlite3-dev libmicrohttpd-dev libicu-dev \
-  libgraphviz-dev libcmocka-dev libstemmer-dev \
+  libgraphviz-dev libcmocka-dev libstemmer-dev wordnet-base \
   raptor2-utils rasqal-utils serdi sqlite3"
 
 missing=""

@@ -750,13 +750,28 @@ int pt_textclf_train(pt_ctx *ctx, const pt_textclf_opts *opts, const char *const
         t.fit[i] = i;
     }
     shuffle(t.fit, n, &t.rng);
-    t.n_val = (size_t)(opts->val_frac * (double)n);
-    if (n < 20) {
-        t.n_val = 0;
+    if (opts->groups == NULL) {
+        t.n_val = n < 20 ? 0 : (size_t)(opts->val_frac * (double)n);
+        memcpy(t.val, t.fit, t.n_val * sizeof *t.val);
+        memmove(t.fit, t.fit + t.n_val, (n - t.n_val) * sizeof *t.fit);
+        t.n_fit = n - t.n_val;
+    } else {
+        /* whole groups (a row and its augmented copies) go to one side, chosen by a hash of
+         * the group id, so no copy of a validation row is trained on */
+        size_t nf = 0, nv = 0;
+        uint64_t cut = (uint64_t)(opts->val_frac * 1000000.0);
+        for (size_t i = 0; i < n; i++) {
+            size_t r = t.fit[i];
+            uint64_t g = opts->groups[r];
+            if (n >= 20 && pt__hash(&g, sizeof g, opts->seed) % 1000000u < cut) {
+                t.val[nv++] = r;
+            } else {
+                t.fit[nf++] = r;
+            }
+        }
+        t.n_val = nv;
+        t.n_fit = nf;
     }
-    memcpy(t.val, t.fit, t.n_val * sizeof *t.val);
-    memmove(t.fit, t.fit + t.n_val, (n - t.n_val) * sizeof *t.fit);
-    t.n_fit = n - t.n_val;
 
     reset_weights(&t);
     int best_epoch = opts->max_epochs;

@@ -68,20 +68,25 @@ long pt__strtab_id(pt__strtab *t, const char *s, size_t len, int add) {
     if (!add) {
         return -1;
     }
+    size_t old_cap = t->str_cap;
     if (pt__grow(t->ctx, (void **)&t->str, &t->str_cap, t->n + 1, sizeof *t->str) != PT_OK) {
         return -2;
     }
-    size_t lc = t->str_cap;
-    uint32_t *nl = pt__realloc(t->ctx, t->len, lc * sizeof *nl);
-    char *copy = pt__arena_strndup(&t->arena, s, len);
-    if (nl == NULL || copy == NULL) {
-        if (nl != NULL) {
-            t->len = nl;
+    if (t->str_cap != old_cap || t->len == NULL) {
+        /* the lengths array follows the strings array's capacity */
+        uint32_t *nl = pt__realloc(t->ctx, t->len, t->str_cap * sizeof *nl);
+        if (nl == NULL) {
+            t->str_cap = old_cap; /* str grew, len did not: keep the smaller bound */
+            pt__error(t->ctx, PT_ENOMEM, "strings: out of memory");
+            return -2;
         }
+        t->len = nl;
+    }
+    char *copy = pt__arena_strndup(&t->arena, s, len);
+    if (copy == NULL) {
         pt__error(t->ctx, PT_ENOMEM, "strings: out of memory");
         return -2;
     }
-    t->len = nl;
     t->str[t->n] = copy;
     t->len[t->n] = (uint32_t)len;
     t->slots[i] = (uint32_t)t->n + 1;
