@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "cli.h"
 
@@ -352,6 +353,21 @@ static int run_profiles(cli_args *a) {
         pthread_t th[64];
         for (long t = 0; t < threads; t++) {
             pthread_create(&th[t], NULL, batch_main, &b);
+        }
+        /* Progress on a terminal: the share of users taken, a few times a second. */
+        if (isatty(2)) {
+            for (;;) {
+                pthread_mutex_lock(&b.mu);
+                size_t done = b.next < b.n_users ? b.next : b.n_users;
+                pthread_mutex_unlock(&b.mu);
+                fprintf(stderr, "\r\033[Kprofiles %zu/%zu", done, b.n_users);
+                if (done >= b.n_users) {
+                    break;
+                }
+                struct timespec ts = {0, 200000000};
+                nanosleep(&ts, NULL);
+            }
+            fprintf(stderr, "\r\033[K");
         }
         for (long t = 0; t < threads; t++) {
             pthread_join(th[t], NULL);
