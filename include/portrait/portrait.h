@@ -19,5 +19,7 @@
 #include "pt_profile.h"
 #include "pt_eval.h"
 #include "pt_nlp.h"
+#include "pt_tag.h"
+#include "pt_query.h"
 
 #endif /* PORTRAIT_H */

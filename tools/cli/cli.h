@@ -106,10 +106,11 @@ double cli_now(void);
 const char *cli_num(uint64_t v, char *buf, size_t cap);
 
 /* Subcommands. */
-extern const cli_cmd cmd_profile, cmd_profiles;
+extern const cli_cmd cmd_profile, cmd_profiles, cmd_tag;
 extern const cli_cmd cmd_import, cmd_stats, cmd_neighborhood, cmd_export, cmd_verify;
 extern const cli_cmd cmd_eval;
 extern const cli_cmd cmd_recommend, cmd_explain;
 extern const cli_cmd cmd_text;
+extern const cli_cmd cmd_sparql;
 
 #endif /* PT_CLI_H */

@@ -92,7 +92,35 @@ static int print_profile(FILE *f, const pt_graph *g, const pt_profile *p, pt_rec
         }
         fprintf(f, "]");
     }
-    fprintf(f, "},\"similar_users\":[");
+    fprintf(f, "}");
+    /* Sentiment per tag, when `portrait tag --model` has scored the user's reviews. */
+    static const char *const opinion[2][2] = {{PT_NS "likes", "likes"},
+                                              {PT_NS "dislikes", "dislikes"}};
+    for (int k = 0; k < 2; k++) {
+        pt_node_id pred = pt_graph_lookup(g, opinion[k][0], strlen(opinion[k][0]), PT_TERM_IRI);
+        if (pred == PT_NONE) {
+            continue;
+        }
+        pt_edge_iter it;
+        pt_edge e;
+        int n = 0;
+        pt_graph_edges(g, p->user, 0, pred, &it);
+        while (pt_graph_edge_next(&it, &e)) {
+            fprintf(f, n++ ? "," : ",\"%s\":[", opinion[k][1]);
+            fprintf(f, "{\"id\":");
+            cli_json_id(f, g, e.dst);
+            const char *t = cli_node_title(g, e.dst);
+            if (t != NULL) {
+                fprintf(f, ",\"label\":");
+                cli_json_str(f, t);
+            }
+            fprintf(f, ",\"weight\":%.4f}", (double)e.weight);
+        }
+        if (n > 0) {
+            fputc(']', f);
+        }
+    }
+    fprintf(f, ",\"similar_users\":[");
     for (size_t i = 0; i < p->n_similar; i++) {
         fprintf(f, "%s{\"user\":", i ? "," : "");
         cli_json_id(f, g, p->similar[i].user);
