@@ -18,7 +18,12 @@
  *
  * Personalised PageRank uses the forward push of Andersen, Chung and Lang (FOCS 2006) over the
  * user-item-feature graph, with residual threshold eps per unit of out-degree.
+ *
+ * EASE^R (last section) is not a walk but the closed-form item-item model the walks are
+ * compared with and blended with (method hybrid): its weight matrix is built once, through
+ * OpenBLAS and LAPACK, and a query sums the rows of the user's items.
  */
+#include <cblas.h>
 #include <math.h>
 #include <string.h>
 
@@ -313,4 +318,126 @@ int pt__walk_ppr(pt_rec_scratch *s, double restart, double eps) {
     s->n_ppr_list = 0;
     s->stats.ops += ops;
     return PT_OK;
+}
+
+/* --- EASE^R -------------------------------------------------------------------------------- */
+
+/*
+ * EASE^R (Steck, "Embarrassingly Shallow Autoencoders for Sparse Data", WWW 2019): the item-item
+ * weights B minimising ||X - XB||^2 + lambda ||B||^2 subject to diag(B) = 0 have the closed form
+ * B = I - P diag(1 / diag P) with P = (X'X + lambda I)^-1, that is B_ij = -P_ij / P_jj for
+ * i != j and B_ii = 0. X is the binary user-item matrix of the index (a pair counts once,
+ * whatever its actions or rating). The Gram matrix is accumulated from blocks of users as dense
+ * column-major blocks with BLAS dsyrk (so memory is one block plus the n x n matrix, not the
+ * dense X), then inverted by Cholesky with LAPACK dpotrf / dpotri.
+ */
+
+/* LAPACK's Fortran entry points (OpenBLAS exports them; LP64: 32-bit int). The trailing size_t
+ * is the hidden length of the character argument of gfortran's calling convention. */
+extern void dpotrf_(const char *uplo, const int *n, double *a, const int *lda, int *info,
+                    size_t uplo_len);
+extern void dpotri_(const char *uplo, const int *n, double *a, const int *lda, int *info,
+                    size_t uplo_len);
+
+/* Users per dense block of X in the Gram accumulation. */
+#define EASE_BLOCK 256u
+
+int pt__walk_ease_build(pt_recommender *r) {
+    pt_ctx *ctx = r->ctx;
+    uint32_t n = r->n_items;
+    if (n > PT__EASE_MAX_ITEMS) {
+        return pt__error(ctx, PT_ELIMIT,
+                         "pt_recommender_new: ease needs a dense %u x %u item matrix; at most "
+                         "%u items are supported (use rp3b)",
+                         n, n, PT__EASE_MAX_ITEMS);
+    }
+    size_t nn = (size_t)n * n;
+    double *p = pt__calloc(ctx, nn > 0 ? nn : 1, sizeof *p);
+    double *xb = pt__calloc(ctx, (size_t)EASE_BLOCK * (n > 0 ? n : 1), sizeof *xb);
+    if (p == NULL || xb == NULL) {
+        pt__free(ctx, p);
+        pt__free(ctx, xb);
+        return pt__error(ctx, PT_ENOMEM, "pt_recommender_new: out of memory (ease, %u items)", n);
+    }
+    /* Upper triangle (column-major) of X'X, one block of users at a time. */
+    for (uint32_t u0 = 0; u0 < r->n_users && n > 0; u0 += EASE_BLOCK) {
+        uint32_t kb = r->n_users - u0 < EASE_BLOCK ? r->n_users - u0 : EASE_BLOCK;
+        for (uint32_t b = 0; b < kb; b++) {
+            const pt__urow *ur = &r->urow[u0 + b];
+            for (uint32_t k = ur->off; k < ur[1].off; k++) {
+                xb[(size_t)r->u_item[k] * kb + b] = 1.0;
+            }
+        }
+        cblas_dsyrk(CblasColMajor, CblasUpper, CblasTrans, (int)n, (int)kb, 1.0, xb, (int)kb, 1.0,
+                    p, (int)n);
+        for (uint32_t b = 0; b < kb; b++) {
+            const pt__urow *ur = &r->urow[u0 + b];
+            for (uint32_t k = ur->off; k < ur[1].off; k++) {
+                xb[(size_t)r->u_item[k] * kb + b] = 0.0;
+            }
+        }
+    }
+    pt__free(ctx, xb);
+    for (uint32_t i = 0; i < n; i++) {
+        p[(size_t)i * n + i] += r->p.lambda;
+    }
+    int ni = (int)n, info = 0;
+    if (n > 0) {
+        dpotrf_("U", &ni, p, &ni, &info, 1);
+        if (info == 0) {
+            dpotri_("U", &ni, p, &ni, &info, 1);
+        }
+    }
+    if (info != 0) {
+        pt__free(ctx, p);
+        return pt__error(ctx, PT_EINVAL,
+                         "pt_recommender_new: ease: X'X + lambda I is not positive definite "
+                         "(LAPACK info %d); raise lambda above 0",
+                         info);
+    }
+    /* The upper triangle holds P (column-major: P_ij, i <= j, at i + j n). Mirror it, then turn
+     * P into B in place, row i = query item i: B_ij = -P_ij / P_jj, B_ii = 0. */
+    for (uint32_t j = 0; j < n; j++) {
+        for (uint32_t i = 0; i < j; i++) {
+            p[(size_t)i * n + j] = p[(size_t)j * n + i];
+        }
+    }
+    double *inv = pt__malloc(ctx, (n > 0 ? n : 1) * sizeof *inv);
+    if (inv == NULL) {
+        pt__free(ctx, p);
+        return pt__error(ctx, PT_ENOMEM, "pt_recommender_new: out of memory (ease)");
+    }
+    for (uint32_t j = 0; j < n; j++) {
+        inv[j] = -1.0 / p[(size_t)j * n + j];
+    }
+    for (uint32_t i = 0; i < n; i++) {
+        double *row = &p[(size_t)i * n];
+        for (uint32_t j = 0; j < n; j++) {
+            row[j] *= inv[j];
+        }
+        row[i] = 0.0;
+    }
+    pt__free(ctx, inv);
+    r->ease_b = p;
+    return PT_OK;
+}
+
+void pt__walk_ease_scores(pt_rec_scratch *s) {
+    const pt_recommender *r = s->r;
+    uint32_t n = r->n_items;
+    /* Scaled so the heaviest query item has x = 1: a user without recency or action
+     * differences gets the binary x_u of EASE^R, and the scores of the paper. */
+    double top = 0.0;
+    for (uint32_t j = 0; j < s->n_q; j++) {
+        top = s->qw[j] > top ? s->qw[j] : top;
+    }
+    double scale = top > 0.0 ? 1.0 / top : 0.0;
+    for (uint32_t j = 0; j < s->n_q; j++) {
+        const double *row = &r->ease_b[(size_t)s->qi[j] * n];
+        double *acc = s->ease_s, x = s->qw[j] * scale;
+        for (uint32_t i = 0; i < n; i++) {
+            acc[i] += x * row[i];
+        }
+    }
+    s->stats.ops += (uint64_t)s->n_q * n;
 }

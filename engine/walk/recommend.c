@@ -51,10 +51,13 @@ void pt_walk_params_default(pt_walk_params *p) {
     p->half_life_events = 2.0;
     p->recency_floor = 0.0;
     p->min_visits = 2;
+    p->lambda = 200.0;
+    p->blend = 0.5;
 }
 
 /* Method names, indexed by pt_rec_method. */
-static const char *const method_names[] = {"pixie", "p3", "rp3b", "ppr", "pop"};
+static const char *const method_names[] = {"pixie", "p3",  "rp3b",  "ppr",
+                                            "pop",   "ease", "hybrid"};
 
 const char *pt_rec_method_name(pt_rec_method m) {
     return (unsigned)m < sizeof method_names / sizeof method_names[0] ? method_names[m] : "?";
@@ -72,7 +75,7 @@ int pt_rec_method_parse(const char *name, pt_rec_method *out) {
 
 /* Check every field of `p`; on failure the ctx message names the field. */
 static int check_params(pt_ctx *ctx, const pt_walk_params *p) {
-    if ((unsigned)p->method > PT_REC_POP) {
+    if ((unsigned)p->method > PT_REC_HYBRID) {
         return pt__error(ctx, PT_EINVAL, "pt_recommender_new: method %d is unknown", p->method);
     }
     if (p->steps == 0 || p->steps > (UINT64_C(1) << 40)) {
@@ -130,6 +133,12 @@ static int check_params(pt_ctx *ctx, const pt_walk_params *p) {
     if (!(p->recent_boost > 0.0) || isinf(p->recent_boost)) {
         return pt__error(ctx, PT_EINVAL, "pt_recommender_new: recent_boost must be > 0");
     }
+    if (!(p->lambda >= 0.0) || isinf(p->lambda)) {
+        return pt__error(ctx, PT_EINVAL, "pt_recommender_new: lambda must be >= 0 and finite");
+    }
+    if (!(p->blend >= 0.0 && p->blend <= 1.0)) {
+        return pt__error(ctx, PT_EINVAL, "pt_recommender_new: blend must be in [0, 1]");
+    }
     return PT_OK;
 }
 
@@ -161,6 +170,13 @@ int pt_recommender_new(pt_ctx *ctx, const pt_graph *g, const pt_walk_params *p,
     if (rc != PT_OK) {
         pt_recommender_free(r);
         return rc == PT_ENOMEM ? pt__error(ctx, rc, "pt_recommender_new: out of memory") : rc;
+    }
+    if (p->method == PT_REC_EASE || p->method == PT_REC_HYBRID) {
+        rc = pt__walk_ease_build(r); /* sets the message */
+        if (rc != PT_OK) {
+            pt_recommender_free(r);
+            return rc;
+        }
     }
     *out = r;
     return PT_OK;
@@ -236,6 +252,14 @@ int pt_rec_scratch_new(pt_recommender *r, pt_rec_scratch **out) {
     s->ppr_queue = pt__malloc(ctx, nall * sizeof *s->ppr_queue);
     s->ppr_list = pt__malloc(ctx, nall * sizeof *s->ppr_list);
     s->ppr_flag = pt__calloc(ctx, nall, 1);
+    if (r->ease_b != NULL) {
+        s->ease_s = pt__calloc(ctx, ni, sizeof *s->ease_s);
+        s->rp3_s = pt__calloc(ctx, ni, sizeof *s->rp3_s);
+        if (s->ease_s == NULL || s->rp3_s == NULL) {
+            pt_rec_scratch_free(s);
+            return pt__error(ctx, PT_ENOMEM, "pt_rec_scratch_new: out of memory");
+        }
+    }
     if (s->score == NULL || s->vq == NULL || s->count == NULL || s->stamp == NULL ||
         x->xstamp == NULL || x->oslot == NULL || s->touched == NULL || s->tq == NULL ||
         s->cand == NULL || s->qi == NULL || s->qw == NULL || s->qcum == NULL || s->qalias == NULL ||
@@ -261,7 +285,8 @@ void pt_rec_scratch_free(pt_rec_scratch *s) {
     void *arrays[] = {s->score,    s->vq,          s->count,     s->stamp, x->xstamp, x->oslot,
                       s->touched,  s->tq,          s->cand,      s->qi,    s->qw,     s->qcum,
                       s->mid,      s->mid_touched, s->cat_count, s->ppr_p, s->ppr_r,  s->ppr_queue,
-                      s->ppr_list, s->ppr_flag,    s->top3,      s->hits,  s->qalias};
+                      s->ppr_list, s->ppr_flag,    s->top3,      s->hits,  s->qalias, s->ease_s,
+                      s->rp3_s};
     for (size_t i = 0; i < sizeof arrays / sizeof arrays[0]; i++) {
         pt__free(ctx, arrays[i]);
     }
@@ -376,13 +401,57 @@ static uint64_t query_seed(const pt_recommender *r, pt_node_id user) {
     return z ^ (z >> 32);
 }
 
+/* Hybrid: s->score holds the RP3beta part (unpenalised, from the exact sums). Penalise it by
+ * popularity, move it to the dense s->rp3_s, add the EASE^R part to s->ease_s, standardise each
+ * part over the items the user has not seen (z-scores: the two parts live on unrelated
+ * scales), and set every item's score to blend * z_ease + (1 - blend) * z_rp3, shifted so the
+ * lowest is just above 0 (ranking is unchanged by the shift; every item is a candidate). */
+static void hybrid_blend(pt_rec_scratch *s) {
+    const pt_recommender *r = s->r;
+    uint32_t n = r->n_items;
+    for (uint32_t j = 0; j < s->n_touched; j++) {
+        uint32_t it = s->touched[j];
+        s->rp3_s[it] = s->score[it] * (r->p.beta > 0.0 ? r->pop_pen[it] : 1.0);
+        s->score[it] = 0.0;
+    }
+    s->n_touched = 0;
+    pt__walk_ease_scores(s);
+    const double *part[2] = {s->ease_s, s->rp3_s};
+    for (int k = 0; k < 2; k++) {
+        double sum = 0.0, sq = 0.0, cnt = 0.0;
+        for (uint32_t i = 0; i < n; i++) {
+            if (s->stamp[i] != s->cur_stamp) {
+                sum += part[k][i];
+                sq += part[k][i] * part[k][i];
+                cnt += 1.0;
+            }
+        }
+        double mean = cnt > 0.0 ? sum / cnt : 0.0;
+        double var = cnt > 0.0 ? sq / cnt - mean * mean : 0.0;
+        s->z_mean[k] = mean;
+        s->z_inv[k] = var > 1e-300 ? 1.0 / sqrt(var) : 0.0;
+    }
+    double we = r->p.blend * s->z_inv[0], wr = (1.0 - r->p.blend) * s->z_inv[1];
+    double lo = INFINITY;
+    for (uint32_t i = 0; i < n; i++) {
+        double c = we * (s->ease_s[i] - s->z_mean[0]) + wr * (s->rp3_s[i] - s->z_mean[1]);
+        s->vq[i] = c; /* vq is free outside Pixie */
+        lo = c < lo ? c : lo;
+    }
+    for (uint32_t i = 0; i < n; i++) {
+        /* Shifted by the minimum, plus a margin so the lowest item stays a candidate. */
+        pt__walk_add(s, i, s->vq[i] - lo + 1e-9);
+        s->vq[i] = 0.0;
+    }
+}
+
 /* Score the items for user u with method `m` into s->score (popularity penalty applied).
  * Returns PT_OK or PT_ENOMEM. */
 static int score_user(pt_rec_scratch *s, uint32_t u, pt_node_id user, int64_t now, int explain) {
     const pt_recommender *r = s->r;
     pt_rec_method m = r->p.method;
     int rc = PT_OK;
-    query_items(s, u, now, m == PT_REC_PPR ? 1.0 : r->p.alpha);
+    query_items(s, u, now, m == PT_REC_PPR || m == PT_REC_EASE ? 1.0 : r->p.alpha);
     s->query_user = u;
     s->stats.query_items = s->n_q;
     switch (m) {
@@ -402,6 +471,19 @@ static int score_user(pt_rec_scratch *s, uint32_t u, pt_node_id user, int64_t no
             rc = pt__walk_exact_mid(s, 1, 0.0, 1);
         }
         break;
+    case PT_REC_EASE:
+        pt__walk_ease_scores(s);
+        for (uint32_t i = 0; i < r->n_items; i++) {
+            pt__walk_add(s, i, s->ease_s[i]);
+        }
+        break;
+    case PT_REC_HYBRID:
+        rc = pt__walk_exact_mid(s, 0, r->has_meta ? r->p.category_up : 0.0, explain);
+        if (rc == PT_OK) {
+            pt__walk_exact_items(s);
+            hybrid_blend(s);
+        }
+        break;
     case PT_REC_POP:
     default:
         break;
@@ -416,7 +498,7 @@ static int score_user(pt_rec_scratch *s, uint32_t u, pt_node_id user, int64_t no
             }
         }
     }
-    if (m != PT_REC_P3 && r->p.beta > 0.0) {
+    if (m != PT_REC_P3 && m != PT_REC_EASE && m != PT_REC_HYBRID && r->p.beta > 0.0) {
         for (uint32_t j = 0; j < s->n_touched; j++) {
             uint32_t it = s->touched[j];
             s->score[it] *= r->pop_pen[it];
@@ -446,6 +528,10 @@ static void clear_query(pt_rec_scratch *s) {
     s->n_hits = 0;
     s->n_q = 0;
     s->query_user = PT__NOIDX;
+    if (s->ease_s != NULL) {
+        memset(s->ease_s, 0, (size_t)s->r->n_items * sizeof *s->ease_s);
+        memset(s->rp3_s, 0, (size_t)s->r->n_items * sizeof *s->rp3_s);
+    }
 }
 
 /* --- one query: filters and ranking -------------------------------------------------------- */
@@ -927,6 +1013,89 @@ static void walk_paths(pt_rec_scratch *s, uint32_t u, pt_rec_item *out, size_t n
     }
 }
 
+/* A user other than `u` who has both items q and it (the witness of an EASE^R term: the
+ * weight B_q,it comes from the co-occurrence of q and it in X'X), the one with the strongest
+ * edge to `it`, ties by the lowest index; PT__NOIDX when none. */
+static uint32_t co_user(const pt_recommender *r, uint32_t u, uint32_t q, uint32_t it) {
+    uint32_t best = PT__NOIDX;
+    float bw = 0.0f;
+    for (uint32_t k = r->irow[q].off; k < r->irow[q + 1].off; k++) {
+        uint32_t v = r->i_user[k];
+        uint32_t pos = v == u ? PT__NOIDX : pt__walk_user_find(r, v, it);
+        if (pos != PT__NOIDX && (best == PT__NOIDX || r->u_w[pos] > bw)) {
+            best = v;
+            bw = r->u_w[pos];
+        }
+    }
+    return best;
+}
+
+/* Paths of item `it` for user u from the EASE^R sum score = sum over query items q of
+ * x_uq B_q,it (x_uq the query weight): the largest positive terms, each shown as
+ * user -> q -> v -> it through a witness v who has both q and it (co_user; a term without a
+ * witness - possible, since the inverse spreads weight beyond co-occurrence - is skipped for
+ * the next one). share = term / sum of the positive terms, times `scale` (the EASE part's share
+ * of a hybrid score). Returns the number of paths (at most 3). */
+static uint32_t ease_paths(pt_rec_scratch *s, uint32_t u, uint32_t it, double scale,
+                           pt_rec_path *paths) {
+    const pt_recommender *r = s->r;
+    enum { TRY = 8 };
+    double tx[TRY], pos_sum = 0.0;
+    uint32_t tq[TRY], nt = 0, n = 0;
+    for (uint32_t j = 0; j < s->n_q; j++) {
+        uint32_t q = s->qi[j];
+        double x = s->qw[j] * r->ease_b[(size_t)q * r->n_items + it];
+        if (!(x > 0.0)) {
+            continue;
+        }
+        pos_sum += x;
+        uint32_t k = nt < TRY ? nt++ : TRY;
+        if (k == TRY) {
+            if (x <= tx[TRY - 1] || (x == tx[TRY - 1] && q > tq[TRY - 1])) {
+                continue;
+            }
+            k = TRY - 1;
+        }
+        while (k > 0 && (x > tx[k - 1] || (x == tx[k - 1] && q < tq[k - 1]))) {
+            tx[k] = tx[k - 1];
+            tq[k] = tq[k - 1];
+            k--;
+        }
+        tx[k] = x;
+        tq[k] = q;
+    }
+    for (uint32_t k = 0; k < nt && n < 3; k++) {
+        uint32_t v = co_user(r, u, tq[k], it);
+        if (v == PT__NOIDX) {
+            continue;
+        }
+        int kinds[4] = {P_USER, P_ITEM, P_USER, P_ITEM};
+        uint32_t xs[4] = {u, tq[k], v, it};
+        double share = scale * tx[k] / pos_sum;
+        n += (uint32_t)make_path(r, kinds, xs, 4, share > 1.0 ? 1.0 : share, &paths[n]);
+    }
+    return n;
+}
+
+/* Merge the n paths of `src` into the best three of `dst` (*n_dst of them), by share,
+ * descending; equal shares keep their arrival order. */
+static void merge_paths(pt_rec_path *dst, uint32_t *n_dst, const pt_rec_path *src, uint32_t n) {
+    for (uint32_t j = 0; j < n; j++) {
+        uint32_t k = *n_dst < 3 ? (*n_dst)++ : 3;
+        if (k == 3) {
+            if (src[j].share <= dst[2].share) {
+                continue;
+            }
+            k = 2;
+        }
+        while (k > 0 && src[j].share > dst[k - 1].share) {
+            dst[k] = dst[k - 1];
+            k--;
+        }
+        dst[k] = src[j];
+    }
+}
+
 /* Fill the paths of the output items after scoring. */
 static void explain_items(pt_rec_scratch *s, uint32_t u, pt_rec_item *out, size_t n) {
     const pt_recommender *r = s->r;
@@ -941,6 +1110,32 @@ static void explain_items(pt_rec_scratch *s, uint32_t u, pt_rec_item *out, size_
     for (size_t j = 0; j < n; j++) {
         uint32_t it = item_of(r, out[j].item);
         if (out[j].popular || it == PT__NOIDX) {
+            continue;
+        }
+        if (m == PT_REC_EASE) {
+            out[j].n_paths = ease_paths(s, u, it, 1.0, out[j].paths);
+            continue;
+        }
+        if (m == PT_REC_HYBRID) {
+            /* Each part's share of the item's blended evidence: its weighted, unshifted
+             * z-term (the mean shift is the same for every item and explains no ranking). */
+            double ce = r->p.blend * s->z_inv[0] * s->ease_s[it];
+            double cr = (1.0 - r->p.blend) * s->z_inv[1] * s->rp3_s[it];
+            ce = ce > 0.0 ? ce : 0.0;
+            cr = cr > 0.0 ? cr : 0.0;
+            pt_rec_path pe[3], pr[3];
+            uint32_t ne = 0, nr = 0;
+            if (ce + cr > 0.0) {
+                ne = ce > 0.0 ? ease_paths(s, u, it, ce / (ce + cr), pe) : 0;
+                double pen = r->p.beta > 0.0 ? r->pop_pen[it] : 1.0;
+                nr = cr > 0.0 ? exact_paths(s, u, it, s->rp3_s[it] / pen, 0, pr) : 0;
+                for (uint32_t k = 0; k < nr; k++) {
+                    pr[k].share *= cr / (ce + cr);
+                }
+            }
+            out[j].n_paths = 0;
+            merge_paths(out[j].paths, &out[j].n_paths, pe, ne);
+            merge_paths(out[j].paths, &out[j].n_paths, pr, nr);
             continue;
         }
         double total = s->score[it];

@@ -11,8 +11,8 @@
  * step is one uniform draw and one memory read.
  *
  * Files: index.c builds and frees the index; sample.c runs the batched, prefetching walkers;
- * exact.c computes P3alpha / RP3beta exactly, personalised PageRank by forward push, and the
- * popularity ranking; recommend.c is the public API (queries, filters, top-k, explanations,
+ * exact.c computes P3alpha / RP3beta exactly, personalised PageRank by forward push, the
+ * popularity ranking and the EASE^R item-item model (BLAS / LAPACK); recommend.c is the public API (queries, filters, top-k, explanations,
  * batches on threads).
  */
 #ifndef PT_WALK_INT_H
@@ -114,6 +114,8 @@ struct pt_recommender {
     uint32_t *children;      /* category children, CSR by ch_off */
     uint32_t *ch_off;        /* [n_feats + 1] */
     uint64_t n_ui;           /* aggregated user-item edges */
+    double *ease_b;          /* [n_items * n_items] EASE^R weights, row i = query item i, or
+                                NULL (methods other than ease / hybrid) */
     uint64_t n_if;           /* item-feature edges */
 };
 
@@ -166,6 +168,10 @@ struct pt_rec_scratch {
     uint32_t *cand;
     size_t n_cand;
     uint32_t *cat_count; /* [n_feats] diversity counts */
+    /* EASE^R / hybrid: dense per-item scores of the EASE part and of the RP3beta part, and
+     * the blend's standardisation (mean, 1/std of each part over the unseen items) */
+    double *ease_s, *rp3_s;
+    double z_mean[2], z_inv[2];
     /* statistics of the last query */
     pt_rec_stats stats;
 };
@@ -196,6 +202,16 @@ int pt__walk_sample(pt_rec_scratch *s, uint64_t steps, uint64_t seed, int record
  * spreads the intermediates to the items (alpha transitions) into s->score. */
 int pt__walk_exact_mid(pt_rec_scratch *s, int raw, double up, int record);
 void pt__walk_exact_items(pt_rec_scratch *s);
+/* EASE^R: build r->ease_b from the index (binary X). PT_OK, PT_ENOMEM, PT_ELIMIT (more than
+ * PT__EASE_MAX_ITEMS items), PT_EINVAL (the Gram matrix is not positive definite). The message
+ * is set on r->ctx. */
+#define PT__EASE_MAX_ITEMS 20000u
+int pt__walk_ease_build(pt_recommender *r);
+/* EASE^R scores x_u B of the query vector x_u = the query weights s->qw of the items s->qi
+ * (uniform - plain EASE^R - when the recency and action weights are all equal; recency-weighted
+ * otherwise) into the dense s->ease_s (every item, seen ones included); the caller reads it,
+ * clear_query clears it. */
+void pt__walk_ease_scores(pt_rec_scratch *s);
 /* Personalised PageRank by forward push from the query distribution; item masses into
  * s->score. Threshold eps per unit of degree. */
 int pt__walk_ppr(pt_rec_scratch *s, double restart, double eps);

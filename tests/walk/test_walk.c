@@ -311,8 +311,9 @@ static void check_path(const pt_graph *g, const pt_rec_path *p, pt_node_id user,
 static void test_explanation_paths_are_real_edges(void **state) {
     pt_ctx *ctx = *state;
     pt_graph *g = shop_graph(ctx);
-    pt_rec_method methods[] = {PT_REC_PIXIE, PT_REC_P3, PT_REC_RP3B, PT_REC_PPR};
-    for (size_t mi = 0; mi < 4; mi++) {
+    pt_rec_method methods[] = {PT_REC_PIXIE, PT_REC_P3,   PT_REC_RP3B,
+                               PT_REC_PPR,   PT_REC_EASE, PT_REC_HYBRID};
+    for (size_t mi = 0; mi < sizeof methods / sizeof methods[0]; mi++) {
         pt_walk_params p;
         pt_walk_params_default(&p);
         p.method = methods[mi];
@@ -342,7 +343,8 @@ static void test_explanation_paths_are_real_edges(void **state) {
                     n_up += out[j].paths[k].n_nodes == 6;
                 }
                 assert_true(sum <= 1.0 + 1e-6);
-                if (!out[j].popular && methods[mi] != PT_REC_PIXIE) {
+                if (!out[j].popular && methods[mi] != PT_REC_PIXIE &&
+                    methods[mi] != PT_REC_EASE) {
                     assert_true(out[j].n_paths > 0);
                 }
             }
@@ -350,7 +352,7 @@ static void test_explanation_paths_are_real_edges(void **state) {
         print_message("method %s: %zu personal items, %zu with paths\n",
                       pt_rec_method_name(methods[mi]), n_items, n_pathed);
         assert_true(n_pathed * 100 >= n_items * 95);
-        if (methods[mi] != PT_REC_PPR) {
+        if (methods[mi] != PT_REC_PPR && methods[mi] != PT_REC_EASE) {
             assert_true(n_up > 0); /* category-up paths appear and pass the edge check */
         }
         /* pt_rec_explain for a pair far apart falls back to a breadth-first path. */
@@ -704,6 +706,157 @@ static void test_empty_graph(void **state) {
     pt_graph_free(g);
 }
 
+/* --- EASE^R and the hybrid ----------------------------------------------------------------- */
+
+/* Three users, three items: u1 {a, b}, u2 {b, c}, u3 {a, b, c}. With lambda 2, X'X + 2I =
+ * [[4,2,1],[2,5,2],[1,2,4]], determinant 51, so P = (1/51) [[16,-6,-1],[-6,15,-6],[-1,-6,16]]
+ * and B_ij = -P_ij / P_jj: B_ab = 6/15, B_ac = 1/16, B_ba = 6/16, B_bc = 6/16, B_ca = 1/16,
+ * B_cb = 6/15. User u1 (x = (1, 1, 0)) scores a = B_ba = 0.375, b = B_ab = 0.4,
+ * c = B_ac + B_bc = 7/16. */
+static void test_ease_matches_hand_computed_values(void **state) {
+    pt_ctx *ctx = *state;
+    pt_builder *b;
+    pt_graph *g;
+    assert_int_equal(pt_builder_new(ctx, NULL, &b), PT_OK);
+    pt_node_id rated = iri(b, PT_RATED);
+    int rows[][2] = {{1, 1}, {1, 2}, {2, 2}, {2, 3}, {3, 1}, {3, 2}, {3, 3}};
+    for (size_t i = 0; i < sizeof rows / sizeof rows[0]; i++) {
+        pt_builder_add_edge(b, node(b, "user", rows[i][0]), rated, node(b, "item", rows[i][1]),
+                            (float)(1 + i % 5), 1000 + (int64_t)i);
+    }
+    assert_int_equal(pt_builder_finish(b, &g), PT_OK);
+    pt_walk_params p;
+    pt_walk_params_default(&p);
+    p.method = PT_REC_EASE;
+    p.lambda = 2.0;
+    p.half_life_events = 0.0; /* no recency: the binary x_u of the paper */
+    pt_recommender *r;
+    pt_rec_scratch *s;
+    assert_int_equal(pt_recommender_new(ctx, g, &p, &r), PT_OK);
+    assert_int_equal(pt_rec_scratch_new(r, &s), PT_OK);
+    pt_rec_query q;
+    pt_rec_query_init(&q, find(g, "user", 1), 3);
+    q.include_seen = 1;
+    q.explain = 1;
+    pt_rec_item out[3];
+    size_t n;
+    int flags;
+    assert_int_equal(pt_recommend(r, s, &q, out, &n, &flags), PT_OK);
+    assert_int_equal(n, 3);
+    assert_int_equal(flags, PT_REC_PERSONAL);
+    pt_node_id want[3] = {find(g, "item", 3), find(g, "item", 2), find(g, "item", 1)};
+    double score[3] = {7.0 / 16.0, 6.0 / 15.0, 6.0 / 16.0};
+    for (int j = 0; j < 3; j++) {
+        assert_int_equal(out[j].item, want[j]);
+        assert_true(fabs(out[j].score - score[j]) < 1e-9);
+        assert_false(out[j].popular);
+    }
+    /* c's terms: b -> c 6/16 and a -> c 1/16, shares 6/7 and 1/7, through a user who has
+     * both: u2 for b and c (u3 too; equal weights, the lower index wins), u3 for a and c. */
+    assert_int_equal(out[0].n_paths, 2);
+    assert_int_equal(out[0].paths[0].nodes[1], find(g, "item", 2));
+    assert_int_equal(out[0].paths[0].nodes[2], find(g, "user", 2));
+    assert_int_equal(out[0].paths[1].nodes[1], find(g, "item", 1));
+    assert_int_equal(out[0].paths[1].nodes[2], find(g, "user", 3));
+    assert_true(fabs(out[0].paths[0].share - 6.0 / 7.0) < 1e-9);
+    assert_true(fabs(out[0].paths[1].share - 1.0 / 7.0) < 1e-9);
+    for (uint32_t k = 0; k < out[0].n_paths; k++) {
+        check_path(g, &out[0].paths[k], q.user, out[0].item);
+    }
+    /* Without include_seen, u1 gets c from the model; nothing else is unseen. */
+    q.include_seen = 0;
+    assert_int_equal(pt_recommend(r, s, &q, out, &n, &flags), PT_OK);
+    assert_int_equal(n, 1);
+    assert_int_equal(out[0].item, find(g, "item", 3));
+    pt_rec_scratch_free(s);
+    pt_recommender_free(r);
+    /* Bad parameters are named. */
+    p.lambda = -1.0;
+    assert_int_equal(pt_recommender_new(ctx, g, &p, &r), PT_EINVAL);
+    assert_non_null(strstr(pt_ctx_errmsg(ctx), "lambda"));
+    p.lambda = 2.0;
+    p.method = PT_REC_HYBRID;
+    p.blend = 1.5;
+    assert_int_equal(pt_recommender_new(ctx, g, &p, &r), PT_EINVAL);
+    assert_non_null(strstr(pt_ctx_errmsg(ctx), "blend"));
+    assert_string_equal(pt_rec_method_name(PT_REC_EASE), "ease");
+    pt_rec_method m;
+    assert_int_equal(pt_rec_method_parse("hybrid", &m), PT_OK);
+    assert_int_equal(m, PT_REC_HYBRID);
+    pt_graph_free(g);
+}
+
+/* EASE^R refuses more than 20,000 items with PT_ELIMIT and a message. */
+static void test_ease_refuses_too_many_items(void **state) {
+    pt_ctx *ctx = *state;
+    pt_builder *b;
+    pt_graph *g;
+    assert_int_equal(pt_builder_new(ctx, NULL, &b), PT_OK);
+    pt_node_id rated = iri(b, PT_RATED), u = node(b, "user", 1);
+    for (int i = 0; i < 20001; i++) {
+        pt_builder_add_edge(b, u, rated, node(b, "item", i), 5.0f, 1000 + i);
+    }
+    assert_int_equal(pt_builder_finish(b, &g), PT_OK);
+    pt_walk_params p;
+    pt_walk_params_default(&p);
+    p.method = PT_REC_EASE;
+    pt_recommender *r = NULL;
+    assert_int_equal(pt_recommender_new(ctx, g, &p, &r), PT_ELIMIT);
+    assert_null(r);
+    assert_non_null(strstr(pt_ctx_errmsg(ctx), "20000"));
+    pt_graph_free(g);
+}
+
+/* The hybrid is deterministic: two recommenders built alike give the same items and scores,
+ * whatever query came before, and a threaded batch gives what serial queries give. */
+static void test_hybrid_is_deterministic(void **state) {
+    pt_ctx *ctx = *state;
+    pt_graph *g = shop_graph(ctx);
+    pt_walk_params p;
+    pt_walk_params_default(&p);
+    p.method = PT_REC_HYBRID;
+    p.lambda = 50.0;
+    p.blend = 0.6;
+    p.threads = 2;
+    pt_recommender *r1, *r2;
+    pt_rec_scratch *s1, *s2;
+    assert_int_equal(pt_recommender_new(ctx, g, &p, &r1), PT_OK);
+    assert_int_equal(pt_recommender_new(ctx, g, &p, &r2), PT_OK);
+    assert_int_equal(pt_rec_scratch_new(r1, &s1), PT_OK);
+    assert_int_equal(pt_rec_scratch_new(r2, &s2), PT_OK);
+    enum { NU = 40, K = 10 };
+    pt_rec_query qs[NU];
+    pt_rec_item many[NU * K];
+    size_t n_many[NU];
+    int f_many[NU];
+    for (int u = 1; u <= NU; u++) {
+        pt_rec_query_init(&qs[u - 1], find(g, "user", u), K);
+    }
+    assert_int_equal(pt_recommend_many(r1, qs, NU, many, K, n_many, f_many), PT_OK);
+    for (int u = 0; u < NU; u++) {
+        pt_rec_item a[K], b2[K];
+        size_t na, nb;
+        int fa, fb;
+        assert_int_equal(pt_recommend(r1, s1, &qs[u], a, &na, &fa), PT_OK);
+        assert_int_equal(pt_recommend(r2, s2, &qs[(u + 7) % NU], b2, &nb, &fb), PT_OK);
+        assert_int_equal(pt_recommend(r2, s2, &qs[u], b2, &nb, &fb), PT_OK);
+        assert_int_equal(na, nb);
+        assert_int_equal(na, n_many[u]);
+        for (size_t j = 0; j < na; j++) {
+            assert_int_equal(a[j].item, b2[j].item);
+            assert_true(a[j].score == b2[j].score);
+            assert_true(a[j].score > 0.0);
+            assert_int_equal(a[j].item, many[(size_t)u * K + j].item);
+            assert_true(a[j].score == many[(size_t)u * K + j].score);
+        }
+    }
+    pt_rec_scratch_free(s1);
+    pt_rec_scratch_free(s2);
+    pt_recommender_free(r1);
+    pt_recommender_free(r2);
+    pt_graph_free(g);
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(test_walk_visits_match_exact_probabilities, ctx_up,
@@ -721,6 +874,9 @@ int main(void) {
         cmocka_unit_test_setup_teardown(test_allocation_failures, ctx_up, ctx_down),
         cmocka_unit_test_setup_teardown(test_index_sees_appended_edges, ctx_up, ctx_down),
         cmocka_unit_test_setup_teardown(test_empty_graph, ctx_up, ctx_down),
+        cmocka_unit_test_setup_teardown(test_ease_matches_hand_computed_values, ctx_up, ctx_down),
+        cmocka_unit_test_setup_teardown(test_ease_refuses_too_many_items, ctx_up, ctx_down),
+        cmocka_unit_test_setup_teardown(test_hybrid_is_deterministic, ctx_up, ctx_down),
     };
     return cmocka_run_group_tests_name("walk", tests, NULL, NULL);
 }

@@ -256,7 +256,8 @@ static int run_eval(cli_args *a) {
     const char *ks = cli_opt(a, "k");
     char *train_file = NULL, *test_file = NULL;
     if (method == -2) {
-        cli_err(a, "--method: '%s' is not pixie, p3, rp3b, ppr, pop, ease, hybrid or mostpop", method_name);
+        cli_err(a, "--method: '%s' is not pixie, p3, rp3b, ppr, pop, ease, hybrid or mostpop",
+                method_name);
         goto done;
     }
     eo.method = method;

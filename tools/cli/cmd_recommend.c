@@ -353,7 +353,8 @@ const cli_cmd cmd_recommend = {
     "recommend",
     "recommend items for a user or a file of users",
     "usage: portrait recommend --user ID | --users FILE [--k N] [--format tsv|json]\n"
-    "                          [--method pixie|p3|rp3b|ppr|pop|ease|hybrid] [--steps N] [--seed S]\n"
+    "                          [--method pixie|p3|rp3b|ppr|pop|ease|hybrid] [--steps N]\n"
+    "                          [--seed S]\n"
     "                          [--include-seen] [--exclude FILE|ID,ID...] [--category C]\n"
     "                          [--max-per-category N] [--explain] [--threads N]\n"
     "\n"
