@@ -46,27 +46,28 @@ typedef struct sq_source {
 /* One position of a triple pattern, resolved against the graph. */
 enum { T_FREE = 0, T_NODE, T_LIT, T_ABSENT };
 typedef struct sq_term {
-    int kind;               /* T_FREE: an unbound variable; T_ABSENT: a constant not in g */
-    pt_node_id id;          /* T_NODE */
-    const char *lex;        /* T_LIT: lexical form */
-    const char *lang;       /* T_LIT: language or NULL */
-    const char *dt;         /* T_LIT: datatype IRI or NULL (xsd:string counts as NULL) */
-    rasqal_variable *var;   /* T_FREE: the variable, to spot ?x p ?x */
+    int kind;             /* T_FREE: an unbound variable; T_ABSENT: a constant not in g */
+    pt_node_id id;        /* T_NODE */
+    const char *lex;      /* T_LIT: lexical form */
+    const char *lang;     /* T_LIT: language or NULL */
+    const char *dt;       /* T_LIT: datatype IRI or NULL (xsd:string counts as NULL) */
+    rasqal_variable *var; /* T_FREE: the variable, to spot ?x p ?x */
 } sq_term;
 
 /* An iteration over the triples that match one pattern. */
 typedef struct sq_match {
     sq_run *run;
     sq_term s, p, o;
-    int by_object;         /* 1: walk the in-row of o.id; 0: subjects v in [v, v_end) */
+    int by_object; /* 1: walk the in-row of o.id; 0: subjects v in [v, v_end) */
+    int single;    /* s, p, o all bound nodes: one edge lookup, at most one match */
     pt_node_id v, v_end;
-    int phase;             /* 0: start of row v, 1: edges, 2: literals, 3: row done */
+    int phase; /* 0: start of row v, 1: edges, 2: literals, 3: row done */
     pt_edge_iter it;
     uint64_t li, ln;
     int end;
     /* the current triple */
     pt_node_id cs, cp, co;
-    int c_lit;             /* the object is literal property clit */
+    int c_lit; /* the object is literal property clit */
     pt_literal clit;
 } sq_match;
 
@@ -122,8 +123,8 @@ static rasqal_literal *prop_literal(sq_run *run, const pt_literal *lit) {
             goto fail;
         }
     } else if (lit->datatype != PT_NONE) {
-        dt = raptor_new_uri(run->raw, (const unsigned char *)pt_graph_node_str(run->g,
-                                                                               lit->datatype));
+        dt = raptor_new_uri(run->raw,
+                            (const unsigned char *)pt_graph_node_str(run->g, lit->datatype));
         if (dt == NULL) {
             goto fail;
         }
@@ -226,6 +227,10 @@ static int repeats_agree(const sq_match *m) {
 static void advance(sq_match *m) {
     const pt_graph *g = m->run->g;
     pt_node_id pf = m->p.kind == T_NODE ? m->p.id : PT_NONE;
+    if (m->single) {
+        m->end = 1;
+        return;
+    }
     if (m->by_object) {
         pt_node_id nbr, pred;
         while (pt_graph_edge_next_nbr(&m->it, &nbr, &pred)) {
@@ -312,7 +317,7 @@ static rasqal_triple_parts match_bind(rasqal_triples_match *rtm, void *user_data
                                       rasqal_variable *bindings[4], rasqal_triple_parts parts) {
     sq_match *m = user_data;
     (void)rtm;
-    if (m->end) {
+    if (m == NULL || m->end) {
         return RASQAL_TRIPLE_NONE;
     }
     if ((parts & RASQAL_TRIPLE_SUBJECT) && bindings[0] != NULL) {
@@ -330,8 +335,7 @@ static rasqal_triple_parts match_bind(rasqal_triples_match *rtm, void *user_data
         rasqal_variable_set_value(bindings[1], l);
     }
     if ((parts & RASQAL_TRIPLE_OBJECT) && bindings[2] != NULL) {
-        rasqal_literal *l = m->c_lit ? prop_literal(m->run, &m->clit)
-                                     : node_literal(m->run, m->co);
+        rasqal_literal *l = m->c_lit ? prop_literal(m->run, &m->clit) : node_literal(m->run, m->co);
         if (l == NULL) {
             return RASQAL_TRIPLE_NONE;
         }
@@ -343,14 +347,16 @@ static rasqal_triple_parts match_bind(rasqal_triples_match *rtm, void *user_data
 /* rasqal: step to the next match. */
 static void match_next(rasqal_triples_match *rtm, void *user_data) {
     (void)rtm;
-    advance(user_data);
+    if (user_data != NULL) {
+        advance(user_data);
+    }
 }
 
 /* rasqal: non-zero at the end of the matches. */
 static int match_is_end(rasqal_triples_match *rtm, void *user_data) {
     sq_match *m = user_data;
     (void)rtm;
-    return m->end || m->run->oom;
+    return m == NULL || m->end || m->run->oom;
 }
 
 /* rasqal: free the iteration. */
@@ -363,40 +369,53 @@ static void match_finish(rasqal_triples_match *rtm, void *user_data) {
 }
 
 /* rasqal: start matching pattern `t` (its variables bound so far count as constants). Picks
- * the index: a bound subject's out-row (narrowed to the predicate slice when the predicate is
- * bound), else a bound node object's in-row, else every row. Returns 0, or 1 on OOM. */
-static int source_init_match(rasqal_triples_match *rtm, rasqal_triples_source *rts,
-                             void *user_data, rasqal_triple_meta *meta, rasqal_triple *t) {
+ * the index: all three bound nodes: one edge lookup; a bound subject's out-row (narrowed to the
+ * predicate slice when the predicate is bound); else a bound node object's in-row; else every
+ * row. Returns 0. On OOM the match is empty (user_data NULL) and run->oom is set, because
+ * rasqal 0.9.33 leaks and then crashes when this callback reports a failure. */
+static int source_init_match(rasqal_triples_match *rtm, rasqal_triples_source *rts, void *user_data,
+                             rasqal_triple_meta *meta, rasqal_triple *t) {
     sq_source *src = user_data;
     sq_run *run = src->run;
     (void)rts;
-    sq_match *m = pt__calloc(run->ctx, 1, sizeof *m);
-    if (m == NULL) {
-        run->oom = 1;
-        return 1;
-    }
-    m->run = run;
-    rtm->user_data = m;
     rtm->bind_match = match_bind;
     rtm->next_match = match_next;
     rtm->is_end = match_is_end;
     rtm->finish = match_finish;
-
-    resolve(run, t->subject, &m->s);
-    resolve(run, t->predicate, &m->p);
-    resolve(run, t->object, &m->o);
+    rtm->user_data = NULL;
     /* rasqal binds through meta->bindings: name each position's variable, as its own sources
      * do; bind_match then sets the ones in `parts` (those this pattern binds first). */
     meta->bindings[0] = rasqal_literal_as_variable(t->subject);
     meta->bindings[1] = rasqal_literal_as_variable(t->predicate);
     meta->bindings[2] = rasqal_literal_as_variable(t->object);
     meta->bindings[3] = NULL;
+    sq_match *m = run->oom ? NULL : pt__calloc(run->ctx, 1, sizeof *m);
+    if (m == NULL) {
+        run->oom = 1;
+        return 0;
+    }
+    m->run = run;
+    rtm->user_data = m;
+
+    resolve(run, t->subject, &m->s);
+    resolve(run, t->predicate, &m->p);
+    resolve(run, t->object, &m->o);
     if (m->s.kind == T_ABSENT || m->p.kind == T_ABSENT || m->o.kind == T_ABSENT ||
         m->s.kind == T_LIT || m->p.kind == T_LIT) {
         m->end = 1;
         return 0;
     }
     pt_node_id pf = m->p.kind == T_NODE ? m->p.id : PT_NONE;
+    if (m->s.kind == T_NODE && m->p.kind == T_NODE && m->o.kind == T_NODE) {
+        /* A binary search in the predicate slice of the subject's row. */
+        pt_edge e;
+        m->single = 1;
+        m->cs = m->s.id;
+        m->cp = m->p.id;
+        m->co = m->o.id;
+        m->end = !pt_graph_edge_find(run->g, m->s.id, m->p.id, m->o.id, &e);
+        return 0;
+    }
     if (m->s.kind == T_NODE) {
         m->v = m->s.id;
         m->v_end = m->s.id + 1;
@@ -482,8 +501,8 @@ static void log_handler(void *user_data, raptor_log_message *msg) {
     const char *text = msg->text != NULL ? msg->text : "error";
     if (msg->locator != NULL && msg->locator->line > 0) {
         if (msg->locator->column >= 0) {
-            snprintf(run->errmsg, sizeof run->errmsg, "line %d, column %d: %s",
-                     msg->locator->line, msg->locator->column, text);
+            snprintf(run->errmsg, sizeof run->errmsg, "line %d, column %d: %s", msg->locator->line,
+                     msg->locator->column, text);
         } else {
             snprintf(run->errmsg, sizeof run->errmsg, "line %d: %s", msg->locator->line, text);
         }
@@ -546,8 +565,7 @@ int pt_sparql_run(pt_ctx *ctx, const pt_graph *g, const char *query, const char 
     }
     if (strcmp(format, "json") != 0 && strcmp(format, "tsv") != 0 &&
         strcmp(format, "turtle") != 0) {
-        return pt__error(ctx, PT_EINVAL, "sparql: format '%s' is not json, tsv or turtle",
-                         format);
+        return pt__error(ctx, PT_EINVAL, "sparql: format '%s' is not json, tsv or turtle", format);
     }
     run.n_nodes = pt_graph_node_count(g);
     run.node_lit = pt__calloc(ctx, run.n_nodes + 1u, sizeof *run.node_lit);
@@ -574,6 +592,13 @@ int pt_sparql_run(pt_ctx *ctx, const pt_graph *g, const char *query, const char 
     if (rasqal_query_prepare(q, (const unsigned char *)query, NULL) != 0) {
         rc = pt__error(ctx, PT_EPARSE, "SPARQL syntax error at %s",
                        run.n_errors > 0 ? run.errmsg : "an unknown position");
+        goto done;
+    }
+    if (rasqal_query_get_verb(q) == RASQAL_QUERY_VERB_DESCRIBE) {
+        /* rasqal 0.9.33 parses DESCRIBE but cannot execute it (roqet fails the same way). */
+        rc = pt__error(ctx, PT_EUNSUPPORTED,
+                       "sparql: DESCRIBE is not supported by rasqal; "
+                       "use CONSTRUCT { <x> ?p ?o } WHERE { <x> ?p ?o }");
         goto done;
     }
     res = rasqal_query_execute(q);

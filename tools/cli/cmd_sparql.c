@@ -1,6 +1,6 @@
 /*
- * cmd_sparql.c - `portrait sparql`: run a SPARQL 1.1 SELECT, ASK, CONSTRUCT or DESCRIBE query
- * over the store's graph through pt_sparql_run (rasqal evaluates, the graph answers the triple
+ * cmd_sparql.c - `portrait sparql`: run a SPARQL 1.1 SELECT, ASK or CONSTRUCT query over
+ * the store's graph through pt_sparql_run (rasqal evaluates, the graph answers the triple
  * patterns) and print the results as SPARQL JSON, TSV or Turtle.
  */
 #include <stdio.h>
@@ -102,15 +102,16 @@ const cli_cmd cmd_sparql = {
     "FROM clauses are ignored: the graph is always the default graph.\n"
     "\n"
     "  --file F     read the query from F ('-' = standard input) instead of QUERY\n"
-    "  --format X   json (SPARQL results JSON, default), tsv, or turtle; CONSTRUCT and\n"
-    "               DESCRIBE write RDF: turtle as Turtle, tsv as N-Triples, json as RDF/JSON\n"
+    "  --format X   json (SPARQL results JSON, default), tsv, or turtle; CONSTRUCT writes\n"
+    "               RDF: turtle as Turtle, tsv as N-Triples, json as RDF/JSON. ASK as tsv\n"
+    "               prints true or false. DESCRIBE is not supported (rasqal cannot run it).\n"
     "  --out FILE   write to FILE instead of standard output\n"
     "\n"
     "Example:\n"
     "  portrait sparql 'SELECT ?i WHERE { ?u <http://ex.org/purchased> ?i } LIMIT 5'\n"
     "\n"
-    "Exit codes: 0 ok (an empty result too), 1 usage, 2 syntax error (line and column as\n"
-    "rasqal reports them) or unreadable query file, 4 store error.\n",
+    "Exit codes: 0 ok (an empty result too), 1 usage, 2 syntax error (the position rasqal\n"
+    "reports), DESCRIBE, or unreadable query file, 4 store error.\n",
     sparql_opts,
     run_sparql,
 };
