@@ -24,54 +24,7 @@
 #define PT_FUZZ_FORMAT "merchant"
 #endif
 
-int LLVMFuzzerInitialize(int *argc, char ***argv);
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
-
-/* The harness state, made once: the ctx and the temporary files. */
-static pt_ctx *fuzz_ctx;
-static char fuzz_path[64];
-static char fuzz_out[64];
-
-/* Remove the temporary files when the process ends. */
-static void remove_temp(void) {
-    if (fuzz_path[0] != '\0') {
-        unlink(fuzz_path);
-    }
-    if (fuzz_out[0] != '\0') {
-        unlink(fuzz_out);
-    }
-}
-
-/* Make the ctx and the temporary files once per process. */
-int LLVMFuzzerInitialize(int *argc, char ***argv) {
-    (void)argc;
-    (void)argv;
-    if (pt_ctx_new(&fuzz_ctx) != PT_OK) {
-        abort();
-    }
-    const char *dir = access("/dev/shm", W_OK) == 0 ? "/dev/shm" : "/tmp";
-    snprintf(fuzz_path, sizeof fuzz_path, "%s/pt_fuzz_feed_%ld_XXXXXX", dir, (long)getpid());
-    snprintf(fuzz_out, sizeof fuzz_out, "%s/pt_fuzz_fout_%ld_XXXXXX", dir, (long)getpid());
-    int fd = mkstemp(fuzz_path), fd2 = mkstemp(fuzz_out);
-    if (fd < 0 || fd2 < 0) {
-        abort();
-    }
-    close(fd);
-    close(fd2);
-    atexit(remove_temp);
-    return 0;
-}
-
-/* Write `size` bytes to the temporary input file; 0 on success. */
-static int write_input(const uint8_t *data, size_t size) {
-    FILE *f = fopen(fuzz_path, "wb");
-    if (f == NULL) {
-        return -1;
-    }
-    size_t n = size > 0 ? fwrite(data, 1, size, f) : 0;
-    int rc = fclose(f);
-    return n == size && rc == 0 ? 0 : -1;
-}
+#include "fuzz_util.h"
 
 /* Export `g` as N-Triples, read it back and abort unless the counts are the same. */
 static void check_export(const pt_graph *g) {

@@ -25,56 +25,7 @@
 #define PT_FUZZ_FORMAT "ntriples"
 #endif
 
-int LLVMFuzzerInitialize(int *argc, char ***argv);
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
-
-/* The harness state, made once: the ctx, and the temporary file the inputs are written to. */
-static pt_ctx *fuzz_ctx;
-static char fuzz_path[64];
-static char fuzz_out[64];
-
-/* Remove the temporary files when the process ends. */
-static void remove_temp(void) {
-    if (fuzz_path[0] != '\0') {
-        unlink(fuzz_path);
-    }
-    if (fuzz_out[0] != '\0') {
-        unlink(fuzz_out);
-    }
-}
-
-/* Make the ctx and the temporary file once per process. */
-int LLVMFuzzerInitialize(int *argc, char ***argv) {
-    (void)argc;
-    (void)argv;
-    if (pt_ctx_new(&fuzz_ctx) != PT_OK) {
-        abort();
-    }
-    /* tmpfs when there is one: rewriting a file on ext4 for every input costs more than the
-     * import itself. */
-    const char *dir = access("/dev/shm", W_OK) == 0 ? "/dev/shm" : "/tmp";
-    snprintf(fuzz_path, sizeof fuzz_path, "%s/pt_fuzz_rdf_%ld_XXXXXX", dir, (long)getpid());
-    snprintf(fuzz_out, sizeof fuzz_out, "%s/pt_fuzz_out_%ld_XXXXXX", dir, (long)getpid());
-    int fd = mkstemp(fuzz_path), fd2 = mkstemp(fuzz_out);
-    if (fd < 0 || fd2 < 0) {
-        abort();
-    }
-    close(fd);
-    close(fd2);
-    atexit(remove_temp);
-    return 0;
-}
-
-/* Write `size` bytes to the temporary file; 0 on success. */
-static int write_input(const uint8_t *data, size_t size) {
-    FILE *f = fopen(fuzz_path, "wb");
-    if (f == NULL) {
-        return -1;
-    }
-    size_t n = size > 0 ? fwrite(data, 1, size, f) : 0;
-    int rc = fclose(f);
-    return n == size && rc == 0 ? 0 : -1;
-}
+#include "fuzz_util.h"
 
 /* Export `g` as `format`, import the output again and abort unless it loads with the same
  * numbers of nodes, edges and literals. */
