@@ -9,6 +9,8 @@
 #include <setjmp.h>
 #include <stdint.h>
 #include <cmocka.h>
+
+#include "pt_test.h"
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -20,20 +22,6 @@
 #include "graph/graph.h"
 
 #define BASE "https://t.example/"
-
-/* Create the test's ctx. */
-static int ctx_up(void **state) {
-    pt_ctx *ctx = NULL;
-    int rc = pt_ctx_new(&ctx);
-    *state = ctx;
-    return rc == PT_OK ? 0 : -1;
-}
-
-/* Free the test's ctx. */
-static int ctx_down(void **state) {
-    pt_ctx_free(*state);
-    return 0;
-}
 
 /* Assert that two doubles agree to 1e-9. */
 static void near(double got, double want) {

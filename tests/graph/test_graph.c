@@ -9,24 +9,14 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <cmocka.h>
+
+#include "pt_test.h"
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "graph/graph.h"
-
-static int ctx_up(void **state) {
-    pt_ctx *ctx = NULL;
-    int rc = pt_ctx_new(&ctx);
-    *state = ctx;
-    return rc == PT_OK ? 0 : -1;
-}
-
-static int ctx_down(void **state) {
-    pt_ctx_free(*state);
-    return 0;
-}
 
 /* Intern an IRI in a builder. */
 static pt_node_id iri(pt_builder *b, const char *s) {

@@ -18,6 +18,8 @@
 #include <setjmp.h>
 #include <stdint.h>
 #include <cmocka.h>
+
+#include "pt_test.h"
 /* clang-format on */
 
 #include <stdio.h>
@@ -37,20 +39,6 @@
 #define FEEDS PT_SHARED_DATA "/xml-feeds/"
 
 /* ---- helpers -------------------------------------------------------------------------------- */
-
-/* Make a fresh ctx for a test. */
-static int ctx_up(void **state) {
-    pt_ctx *ctx = NULL;
-    int rc = pt_ctx_new(&ctx);
-    *state = ctx;
-    return rc == PT_OK ? 0 : -1;
-}
-
-/* Free the test's ctx. */
-static int ctx_down(void **state) {
-    pt_ctx_free(*state);
-    return 0;
-}
 
 /* One file to import: a taxonomy (format "taxonomy", `opt` = language) or a feed (`opt` =
  * format name or NULL). */

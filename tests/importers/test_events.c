@@ -15,6 +15,8 @@
 #include <stdint.h>
 #include <cmocka.h>
 
+#include "pt_test.h"
+
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -27,20 +29,6 @@
 #define EV PT_TEST_DATA "/events/"
 
 /* ---- helpers -------------------------------------------------------------------------------- */
-
-/* Make a fresh ctx for a test. */
-static int ctx_up(void **state) {
-    pt_ctx *ctx = NULL;
-    int rc = pt_ctx_new(&ctx);
-    *state = ctx;
-    return rc == PT_OK ? 0 : -1;
-}
-
-/* Free the test's ctx. */
-static int ctx_down(void **state) {
-    pt_ctx_free(*state);
-    return 0;
-}
 
 /* Options with the map `map`, header decided from the map, everything else default. */
 static pt_event_opts opts_map(const char *map) {

@@ -21,6 +21,8 @@
 #include <stdint.h>
 #include <cmocka.h>
 
+#include "pt_test.h"
+
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -36,20 +38,6 @@
 #define ONTO PT_SHARED_DATA "/ontology"
 
 /* ==== helpers ============================================================================== */
-
-/* Set up a fresh ctx per test. */
-static int ctx_up(void **state) {
-    pt_ctx *ctx = NULL;
-    int rc = pt_ctx_new(&ctx);
-    *state = ctx;
-    return rc == PT_OK ? 0 : -1;
-}
-
-/* Free the test's ctx. */
-static int ctx_down(void **state) {
-    pt_ctx_free(*state);
-    return 0;
-}
 
 /* True when `path` exists (used to skip tests on the shared data). */
 static int exists(const char *path) {

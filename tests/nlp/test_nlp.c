@@ -12,6 +12,8 @@
 #include <stdint.h>
 #include <cmocka.h>
 
+#include "pt_test.h"
+
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -20,20 +22,6 @@
 
 #include "nlp/nlp.h"
 #include "portrait/portrait.h"
-
-/* Make a ctx for a test. */
-static int ctx_up(void **state) {
-    pt_ctx *ctx = NULL;
-    int rc = pt_ctx_new(&ctx);
-    *state = ctx;
-    return rc == PT_OK ? 0 : -1;
-}
-
-/* Free the test's ctx. */
-static int ctx_down(void **state) {
-    pt_ctx_free(*state);
-    return 0;
-}
 
 /* Tokenize `text` with `tk` and join the tokens with '|' into buf. */
 static const char *joined(pt_tokenizer *tk, const char *text, char *buf, size_t cap) {

@@ -8,6 +8,8 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <cmocka.h>
+
+#include "pt_test.h"
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
@@ -16,18 +18,6 @@
 #include "ontology/vocab.h"
 
 #define TTL PT_TEST_DATA "/../../ontology/portrait.ttl"
-
-static int ctx_up(void **state) {
-    pt_ctx *ctx = NULL;
-    int rc = pt_ctx_new(&ctx);
-    *state = ctx;
-    return rc == PT_OK ? 0 : -1;
-}
-
-static int ctx_down(void **state) {
-    pt_ctx_free(*state);
-    return 0;
-}
 
 /* Load portrait.ttl into a graph. */
 static pt_graph *load_ttl(pt_ctx *ctx) {

@@ -11,6 +11,8 @@
 #include <setjmp.h>
 #include <stdint.h>
 #include <cmocka.h>
+
+#include "pt_test.h"
 /* clang-format on */
 
 #include <math.h>
@@ -22,20 +24,6 @@
 #include "walk/walk.h"
 
 /* --- fixtures ------------------------------------------------------------------------------ */
-
-/* Create the ctx of a test. */
-static int ctx_up(void **state) {
-    pt_ctx *ctx = NULL;
-    int rc = pt_ctx_new(&ctx);
-    *state = ctx;
-    return rc == PT_OK ? 0 : -1;
-}
-
-/* Free the ctx of a test. */
-static int ctx_down(void **state) {
-    pt_ctx_free(*state);
-    return 0;
-}
 
 /* Intern "https://t.example/<kind>/<n>" in `b`. */
 static pt_node_id node(pt_builder *b, const char *kind, int n) {

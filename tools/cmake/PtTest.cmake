@@ -12,7 +12,7 @@ function(pt_add_test name)
   endif()
   add_executable(${name} ${T_SOURCES})
   target_link_libraries(${name} PRIVATE portrait PkgConfig::CMOCKA ${T_LIBS} m)
-  target_include_directories(${name} PRIVATE ${PROJECT_SOURCE_DIR}/engine
+  target_include_directories(${name} PRIVATE ${PROJECT_SOURCE_DIR}/engine ${PROJECT_SOURCE_DIR}/tests
     ${PROJECT_SOURCE_DIR}/importers ${PROJECT_SOURCE_DIR})
   target_compile_options(${name} PRIVATE ${PT_WARNINGS})
   target_compile_definitions(${name} PRIVATE _GNU_SOURCE
