@@ -26,45 +26,6 @@
 
 #include "fuzz_util.h"
 
-/* Export `g` as N-Triples, read it back and abort unless the counts are the same. */
-static void check_export(const pt_graph *g) {
-    pt_builder *b = NULL;
-    pt_graph *g2 = NULL;
-    if (pt_export_rdf(fuzz_ctx, g, "ntriples", fuzz_out) != PT_OK) {
-        fprintf(stderr, "export failed: %s\n", pt_ctx_errmsg(fuzz_ctx));
-        abort();
-    }
-    if (pt_builder_new(fuzz_ctx, NULL, &b) != PT_OK) {
-        return;
-    }
-    int rc = pt_import_rdf(b, fuzz_out, "ntriples", NULL, NULL);
-    if (rc != PT_OK) {
-        pt_builder_free(b);
-        if (rc == PT_ENOMEM) {
-            return;
-        }
-        fprintf(stderr, "export does not read back: %s\n", pt_ctx_errmsg(fuzz_ctx));
-        abort();
-    }
-    if (pt_builder_finish(b, &g2) != PT_OK) {
-        return;
-    }
-    if (pt_graph_node_count(g2) != pt_graph_node_count(g) ||
-        pt_graph_edge_count(g2) != pt_graph_edge_count(g) ||
-        pt_graph_literal_count(g2) != pt_graph_literal_count(g)) {
-        fprintf(stderr,
-                "round trip changed the counts: nodes %u/%u edges %llu/%llu "
-                "literals %llu/%llu\n",
-                pt_graph_node_count(g), pt_graph_node_count(g2),
-                (unsigned long long)pt_graph_edge_count(g),
-                (unsigned long long)pt_graph_edge_count(g2),
-                (unsigned long long)pt_graph_literal_count(g),
-                (unsigned long long)pt_graph_literal_count(g2));
-        abort();
-    }
-    pt_graph_free(g2);
-}
-
 /* Import one input; abort on an undocumented result or a broken graph. */
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     pt_builder *b = NULL;
@@ -102,7 +63,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
         fprintf(stderr, "graph check failed: %s\n", pt_ctx_errmsg(fuzz_ctx));
         abort();
     }
-    check_export(g);
+    check_export(g, "ntriples");
     pt_graph_free(g);
     return 0;
 }

@@ -27,44 +27,6 @@
 
 #include "fuzz_util.h"
 
-/* Export `g` as `format`, import the output again and abort unless it loads with the same
- * numbers of nodes, edges and literals. */
-static void check_export(const pt_graph *g, const char *format) {
-    pt_builder *b = NULL;
-    pt_graph *g2 = NULL;
-    if (pt_export_rdf(fuzz_ctx, g, format, fuzz_out) != PT_OK) {
-        fprintf(stderr, "export failed: %s\n", pt_ctx_errmsg(fuzz_ctx));
-        abort();
-    }
-    if (pt_builder_new(fuzz_ctx, NULL, &b) != PT_OK) {
-        return;
-    }
-    int rc = pt_import_rdf(b, fuzz_out, format, "http://fuzz.example/", NULL);
-    if (rc != PT_OK) {
-        pt_builder_free(b);
-        if (rc == PT_ENOMEM) {
-            return;
-        }
-        fprintf(stderr, "%s export does not read back: %s\n", format, pt_ctx_errmsg(fuzz_ctx));
-        abort();
-    }
-    if (pt_builder_finish(b, &g2) != PT_OK) {
-        return;
-    }
-    if (pt_graph_node_count(g2) != pt_graph_node_count(g) ||
-        pt_graph_edge_count(g2) != pt_graph_edge_count(g) ||
-        pt_graph_literal_count(g2) != pt_graph_literal_count(g)) {
-        fprintf(stderr, "%s round trip changed the counts: nodes %u/%u edges %llu/%llu "
-                "literals %llu/%llu\n", format, pt_graph_node_count(g), pt_graph_node_count(g2),
-                (unsigned long long)pt_graph_edge_count(g),
-                (unsigned long long)pt_graph_edge_count(g2),
-                (unsigned long long)pt_graph_literal_count(g),
-                (unsigned long long)pt_graph_literal_count(g2));
-        abort();
-    }
-    pt_graph_free(g2);
-}
-
 /* Import one input; abort on an undocumented result or a broken graph. */
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     pt_builder *b = NULL;
