@@ -114,9 +114,8 @@ void pt_profile_free(pt_ctx *ctx, pt_profile *p) {
 
 /* --- building ------------------------------------------------------------------------------ */
 
-/* The latest event time in the graph: the reference "now" of offline data. Scans the in-rows of
- * items only through the user's side would miss it, so the caller passes it when known; here
- * the user's own latest event is the fallback. */
+/* The user's own latest behaviour time: the fallback "now" when the caller gives none (the
+ * data's now, pt_graph_latest_time(), is O(m) and belongs to the caller, once per batch). */
 static int64_t latest_time(const pt_graph *g, pt_node_id user) {
     int64_t t = PT_TIME_UNKNOWN;
     pt_edge_iter it;

@@ -194,10 +194,8 @@ static int run_import(cli_args *a) {
         rc = import_one(a, b, a->pos[i], base, &s);
         total_rows += s.rows_read;
         if (rc != PT_OK) {
-            if (rc != PT_EINVAL || pt_ctx_errmsg(ctx)[0] != '\0') {
-                if (pt_ctx_errmsg(ctx)[0] != '\0') {
-                    cli_err(a, "%s", pt_ctx_errmsg(ctx));
-                }
+            if (pt_ctx_errmsg(ctx)[0] != '\0') { /* the CLI's own errors are printed already */
+                cli_err(a, "%s", pt_ctx_errmsg(ctx));
             }
             pt_builder_free(b);
             b = NULL;
