@@ -21,5 +21,6 @@
 #include "pt_nlp.h"
 #include "pt_tag.h"
 #include "pt_query.h"
+#include "pt_live.h"
 
 #endif /* PORTRAIT_H */

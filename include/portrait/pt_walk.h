@@ -170,6 +170,16 @@ PT_API int pt_recommender_new(pt_ctx *ctx, const pt_graph *g, const pt_walk_para
 /** Free a recommender (NULL is a no-op). Free its scratches first. */
 PT_API void pt_recommender_free(pt_recommender *r);
 
+/**
+ * Bring `r` up to date with the edges appended to its graph since it was built or last synced
+ * (real-time events: new users, new items, new behaviour edges), in time proportional to the new
+ * edges, not by a rebuild. Takes the graph's read lock. Not concurrent with queries on `r`: the
+ * caller serialises (for example a rwlock where queries are readers and sync is the writer).
+ * Exact models fitted at build time (EASE^R) keep their item-item matrix; a user's new items
+ * count at once in every method. @return PT_OK or PT_ENOMEM (then `r` is as before).
+ */
+PT_API int pt_recommender_sync(pt_recommender *r);
+
 /** The parameters in force (borrowed, owned by `r`). */
 PT_API const pt_walk_params *pt_recommender_params(const pt_recommender *r);
 
