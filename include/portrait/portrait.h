@@ -22,5 +22,6 @@
 #include "pt_tag.h"
 #include "pt_query.h"
 #include "pt_live.h"
+#include "pt_vec.h"
 
 #endif /* PORTRAIT_H */
