@@ -1,6 +1,7 @@
 /*
  * cli_util.c - the plumbing every `portrait` subcommand shares: option parsing, the store path,
- * exit codes, progress on a terminal, JSON strings and the display forms of ids.
+ * exit codes, progress on a terminal, JSON strings and the display forms of ids (the JSON and
+ * display helpers forward to tools/common/render.c, which the HTTP service shares).
  */
 #include <errno.h>
 #include <stdarg.h>
@@ -10,6 +11,7 @@
 #include <unistd.h>
 
 #include "cli.h"
+#include "common/render.h"
 
 int cli_parse(const cli_cmd *cmd, int argc, char **argv, cli_args *a) {
     memset(a, 0, sizeof *a);
@@ -238,66 +240,11 @@ void cli_log(pt_ctx *ctx) {
 }
 
 void cli_json_str(FILE *f, const char *s) {
-    fputc('"', f);
-    for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
-        switch (*p) {
-        case '"':
-            fputs("\\\"", f);
-            break;
-        case '\\':
-            fputs("\\\\", f);
-            break;
-        case '\n':
-            fputs("\\n", f);
-            break;
-        case '\r':
-            fputs("\\r", f);
-            break;
-        case '\t':
-            fputs("\\t", f);
-            break;
-        default:
-            if (*p < 0x20) {
-                fprintf(f, "\\u%04x", *p);
-            } else {
-                fputc(*p, f);
-            }
-        }
-    }
-    fputc('"', f);
+    render_json_str(f, s);
 }
 
-/* Prefixes every display knows, after the graph's own. */
-static const char *const known_prefixes[][2] = {
-    {"pt", PT_NS},     {"rdf", PT_RDF_NS},   {"rdfs", PT_RDFS_NS},       {"xsd", PT_XSD_NS},
-    {"skos", PT_SKOS_NS}, {"owl", PT_OWL_NS}, {"schema", PT_SCHEMA_NS}, {"gr", PT_GR_NS}};
-
 const char *cli_compact_iri(const pt_graph *g, const char *iri, char *buf, size_t cap) {
-    size_t best = 0;
-    const char *bname = NULL;
-    for (size_t i = 0; i < pt_graph_prefix_count(g); i++) {
-        const char *name, *pi;
-        pt_graph_prefix(g, i, &name, &pi);
-        size_t l = strlen(pi);
-        if (l > best && strncmp(iri, pi, l) == 0 && iri[l] != '\0' && !strpbrk(iri + l, "/#?")) {
-            best = l;
-            bname = name;
-        }
-    }
-    for (size_t i = 0; i < sizeof known_prefixes / sizeof known_prefixes[0]; i++) {
-        size_t l = strlen(known_prefixes[i][1]);
-        if (l > best && strncmp(iri, known_prefixes[i][1], l) == 0 && iri[l] != '\0' &&
-            !strpbrk(iri + l, "/#?")) {
-            best = l;
-            bname = known_prefixes[i][0];
-        }
-    }
-    if (bname != NULL) {
-        snprintf(buf, cap, "%s:%s", bname, iri + best);
-    } else {
-        snprintf(buf, cap, "%s", iri);
-    }
-    return buf;
+    return render_compact_iri(g, iri, buf, cap);
 }
 
 const char *cli_node_name(const pt_graph *g, pt_node_id v, char *buf, size_t cap) {
@@ -371,40 +318,13 @@ const char *cli_num(uint64_t v, char *buf, size_t cap) {
 }
 
 const char *cli_node_title(const pt_graph *g, pt_node_id v) {
-    pt_node_id title = pt_graph_lookup(g, PT_TITLE, strlen(PT_TITLE), PT_TERM_IRI);
-    pt_node_id label = pt_graph_lookup(g, PT_RDFS_LABEL, strlen(PT_RDFS_LABEL), PT_TERM_IRI);
-    const char *t = title != PT_NONE ? pt_graph_literal_get(g, v, title, "en") : NULL;
-    if (t == NULL && label != PT_NONE) {
-        t = pt_graph_literal_get(g, v, label, "en");
-    }
-    return t;
+    return render_node_title(g, v);
 }
 
 void cli_json_id(FILE *f, const pt_graph *g, pt_node_id v) {
-    char buf[1024];
-    pt_graph_display_id(g, v, buf, sizeof buf);
-    cli_json_str(f, buf);
+    render_json_id(f, g, v);
 }
 
 void cli_json_path(FILE *f, const pt_graph *g, const pt_rec_path *p) {
-    char buf[1024];
-    fprintf(f, "{\"share\":%.6g,\"hops\":%u,\"nodes\":[", p->share, p->n_nodes - 1);
-    for (uint32_t i = 0; i < p->n_nodes; i++) {
-        fprintf(f, "%s{\"id\":", i ? "," : "");
-        cli_json_id(f, g, p->nodes[i]);
-        fprintf(f, ",\"class\":\"%s\"", pt_class_name(pt_graph_node_class(g, p->nodes[i])));
-        const char *t = cli_node_title(g, p->nodes[i]);
-        if (t != NULL) {
-            fprintf(f, ",\"title\":");
-            cli_json_str(f, t);
-        }
-        fprintf(f, "}");
-    }
-    fprintf(f, "],\"edges\":[");
-    for (uint32_t i = 0; i + 1 < p->n_nodes; i++) {
-        fprintf(f, "%s{\"predicate\":", i ? "," : "");
-        cli_json_str(f, cli_compact_iri(g, pt_graph_node_str(g, p->preds[i]), buf, sizeof buf));
-        fprintf(f, ",\"direction\":\"%s\"}", p->dirs[i] ? "backward" : "forward");
-    }
-    fprintf(f, "]}");
+    render_json_path(f, g, p);
 }

@@ -12,9 +12,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include <gvc.h>
-
 #include "cli.h"
+#include "common/render.h"
 
 /* --- shared -------------------------------------------------------------------------------- */
 
@@ -386,129 +385,17 @@ const cli_cmd cmd_recommend = {
 
 /* --- explain ------------------------------------------------------------------------------- */
 
-/* Append printf-formatted text to the growing string *buf (length *len, capacity *cap). */
-static void sb_printf(char **buf, size_t *len, size_t *cap, const char *fmt, ...)
-    __attribute__((format(printf, 4, 5)));
-
-/* (Definition: grows the buffer to twice what is needed whenever the text does not fit.) */
-static void sb_printf(char **buf, size_t *len, size_t *cap, const char *fmt, ...) {
-    va_list ap;
-    for (;;) {
-        va_start(ap, fmt);
-        int n = vsnprintf(*buf + *len, *cap - *len, fmt, ap);
-        va_end(ap);
-        if (n < 0) {
-            return;
-        }
-        if (*len + (size_t)n < *cap) {
-            *len += (size_t)n;
-            return;
-        }
-        size_t nc = (*cap + (size_t)n + 1) * 2;
-        char *nb = realloc(*buf, nc);
-        if (nb == NULL) {
-            return;
-        }
-        *buf = nb;
-        *cap = nc;
-    }
-}
-
-/* Write `s` escaped for a DOT double-quoted string into the string builder. */
-static void sb_dot_str(char **buf, size_t *len, size_t *cap, const char *s) {
-    sb_printf(buf, len, cap, "\"");
-    for (; *s; s++) {
-        if (*s == '"' || *s == '\\') {
-            sb_printf(buf, len, cap, "\\%c", *s);
-        } else if (*s == '\n') {
-            sb_printf(buf, len, cap, "\\n");
-        } else {
-            sb_printf(buf, len, cap, "%c", *s);
-        }
-    }
-    sb_printf(buf, len, cap, "\"");
-}
-
-/* Build the DOT text of the paths: one node per distinct graph node (label: id, class and
- * title), one edge per path step drawn in the edge's real direction, labelled with the
- * predicate and the path's share, thicker for larger shares. The caller frees the text. */
-static char *paths_dot(const pt_graph *g, pt_node_id user, pt_node_id item,
-                       const pt_rec_path *paths, size_t n) {
-    char *buf = NULL, name[1024], pred[1024], label[2048];
-    size_t len = 0, cap = 0;
-    pt_node_id seen[64];
-    size_t n_seen = 0;
-    sb_printf(&buf, &len, &cap,
-              "digraph explain {\n  rankdir=LR;\n  node [shape=box, style=rounded, "
-              "fontname=\"Helvetica\"];\n  edge [fontname=\"Helvetica\", fontsize=10];\n");
-    for (size_t p = 0; p < n; p++) {
-        for (uint32_t i = 0; i < paths[p].n_nodes; i++) {
-            pt_node_id v = paths[p].nodes[i];
-            int dup = 0;
-            for (size_t s = 0; s < n_seen && !dup; s++) {
-                dup = seen[s] == v;
-            }
-            if (dup || n_seen == 64) {
-                continue;
-            }
-            seen[n_seen++] = v;
-            pt_graph_display_id(g, v, name, sizeof name);
-            const char *t = node_title(g, v);
-            snprintf(label, sizeof label, "%s\n%s%s%.60s", name,
-                     pt_class_name(pt_graph_node_class(g, v)), t != NULL ? ": " : "",
-                     t != NULL ? t : "");
-            sb_printf(&buf, &len, &cap, "  n%u [label=", v);
-            sb_dot_str(&buf, &len, &cap, label);
-            if (v == user || v == item) {
-                sb_printf(&buf, &len, &cap, ", style=\"rounded,bold\"");
-            }
-            sb_printf(&buf, &len, &cap, "];\n");
-        }
-    }
-    for (size_t p = 0; p < n; p++) {
-        const pt_rec_path *pa = &paths[p];
-        double w = 1.0 + 4.0 * pa->share;
-        for (uint32_t i = 0; i + 1 < pa->n_nodes; i++) {
-            pt_node_id s = pa->dirs[i] ? pa->nodes[i + 1] : pa->nodes[i];
-            pt_node_id d = pa->dirs[i] ? pa->nodes[i] : pa->nodes[i + 1];
-            cli_compact_iri(g, pt_graph_node_str(g, pa->preds[i]), pred, sizeof pred);
-            snprintf(label, sizeof label, "%s (path %zu, %.0f%%)", pred, p + 1, 100.0 * pa->share);
-            sb_printf(&buf, &len, &cap, "  n%u -> n%u [label=", s, d);
-            sb_dot_str(&buf, &len, &cap, label);
-            sb_printf(&buf, &len, &cap, ", penwidth=%.2f];\n", w);
-        }
-    }
-    sb_printf(&buf, &len, &cap, "}\n");
-    return buf;
-}
-
-/* Render DOT text as SVG with libgvc to stdout; returns 0 or an exit code. */
-static int render_svg(cli_args *a, const char *dot) {
-    GVC_t *gvc = gvContext();
-    Agraph_t *gr = gvc != NULL ? agmemread(dot) : NULL;
+/* Render DOT text as SVG (tools/common/render.c) to stdout; returns 0 or an exit code. */
+static int print_svg(cli_args *a, const char *dot) {
     char *svg = NULL;
-    unsigned int n = 0;
-    int rc = EXIT_OK_;
-    if (gr == NULL || gvLayout(gvc, gr, "dot") != 0) {
-        cli_err(a, "graphviz could not lay out the paths");
-        rc = EXIT_STORE;
-    } else {
-        if (gvRenderData(gvc, gr, "svg", &svg, &n) != 0 || svg == NULL) {
-            cli_err(a, "graphviz could not render SVG");
-            rc = EXIT_STORE;
-        } else {
-            fwrite(svg, 1, n, stdout);
-            gvFreeRenderData(svg);
-        }
-        gvFreeLayout(gvc, gr);
+    size_t n = 0;
+    if (render_svg(dot, &svg, &n) != 0) {
+        cli_err(a, "graphviz could not lay out or render the paths");
+        return EXIT_STORE;
     }
-    if (gr != NULL) {
-        agclose(gr);
-    }
-    if (gvc != NULL) {
-        gvFreeContext(gvc);
-    }
-    return rc;
+    fwrite(svg, 1, n, stdout);
+    free(svg);
+    return EXIT_OK_;
 }
 
 /* Run `portrait explain`. */
@@ -604,14 +491,14 @@ static int run_explain(cli_args *a) {
         }
         printf("]}\n");
     } else {
-        char *dot = paths_dot(g, u, it, paths, n);
+        char *dot = render_paths_dot(g, u, it, paths, n);
         if (dot == NULL) {
             cli_err(a, "out of memory");
             rc = EXIT_STORE;
         } else if (strcmp(fmt, "dot") == 0) {
             fputs(dot, stdout);
         } else {
-            rc = render_svg(a, dot);
+            rc = print_svg(a, dot);
         }
         free(dot);
     }

@@ -1,0 +1,420 @@
+/*
+ * render.c - output shared by the `portrait` command (tools/cli/) and the HTTP service
+ * (tools/httpd/): JSON strings and ids, explanation paths, profiles as JSON, and explanation
+ * paths as Graphviz DOT and SVG. The code moved here from cli_util.c, cmd_profile.c and
+ * cmd_recommend.c so that both programs print the same bytes for the same thing.
+ */
+#include <pthread.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include <gvc.h>
+
+#include "render.h"
+
+/* --- JSON pieces --------------------------------------------------------------------------- */
+
+void render_json_str(FILE *f, const char *s) {
+    fputc('"', f);
+    for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
+        switch (*p) {
+        case '"':
+            fputs("\\\"", f);
+            break;
+        case '\\':
+            fputs("\\\\", f);
+            break;
+        case '\n':
+            fputs("\\n", f);
+            break;
+        case '\r':
+            fputs("\\r", f);
+            break;
+        case '\t':
+            fputs("\\t", f);
+            break;
+        default:
+            if (*p < 0x20) {
+                fprintf(f, "\\u%04x", *p);
+            } else {
+                fputc(*p, f);
+            }
+        }
+    }
+    fputc('"', f);
+}
+
+/* Prefixes every display knows, after the graph's own. */
+static const char *const known_prefixes[][2] = {
+    {"pt", PT_NS},     {"rdf", PT_RDF_NS},   {"rdfs", PT_RDFS_NS},       {"xsd", PT_XSD_NS},
+    {"skos", PT_SKOS_NS}, {"owl", PT_OWL_NS}, {"schema", PT_SCHEMA_NS}, {"gr", PT_GR_NS}};
+
+const char *render_compact_iri(const pt_graph *g, const char *iri, char *buf, size_t cap) {
+    size_t best = 0;
+    const char *bname = NULL;
+    for (size_t i = 0; i < pt_graph_prefix_count(g); i++) {
+        const char *name, *pi;
+        pt_graph_prefix(g, i, &name, &pi);
+        size_t l = strlen(pi);
+        if (l > best && strncmp(iri, pi, l) == 0 && iri[l] != '\0' && !strpbrk(iri + l, "/#?")) {
+            best = l;
+            bname = name;
+        }
+    }
+    for (size_t i = 0; i < sizeof known_prefixes / sizeof known_prefixes[0]; i++) {
+        size_t l = strlen(known_prefixes[i][1]);
+        if (l > best && strncmp(iri, known_prefixes[i][1], l) == 0 && iri[l] != '\0' &&
+            !strpbrk(iri + l, "/#?")) {
+            best = l;
+            bname = known_prefixes[i][0];
+        }
+    }
+    if (bname != NULL) {
+        snprintf(buf, cap, "%s:%s", bname, iri + best);
+    } else {
+        snprintf(buf, cap, "%s", iri);
+    }
+    return buf;
+}
+
+const char *render_node_title(const pt_graph *g, pt_node_id v) {
+    pt_node_id title = pt_graph_lookup(g, PT_TITLE, strlen(PT_TITLE), PT_TERM_IRI);
+    pt_node_id label = pt_graph_lookup(g, PT_RDFS_LABEL, strlen(PT_RDFS_LABEL), PT_TERM_IRI);
+    const char *t = title != PT_NONE ? pt_graph_literal_get(g, v, title, "en") : NULL;
+    if (t == NULL && label != PT_NONE) {
+        t = pt_graph_literal_get(g, v, label, "en");
+    }
+    return t;
+}
+
+void render_json_id(FILE *f, const pt_graph *g, pt_node_id v) {
+    char buf[1024];
+    pt_graph_display_id(g, v, buf, sizeof buf);
+    render_json_str(f, buf);
+}
+
+void render_json_path(FILE *f, const pt_graph *g, const pt_rec_path *p) {
+    char buf[1024];
+    fprintf(f, "{\"share\":%.6g,\"hops\":%u,\"nodes\":[", p->share, p->n_nodes - 1);
+    for (uint32_t i = 0; i < p->n_nodes; i++) {
+        fprintf(f, "%s{\"id\":", i ? "," : "");
+        render_json_id(f, g, p->nodes[i]);
+        fprintf(f, ",\"class\":\"%s\"", pt_class_name(pt_graph_node_class(g, p->nodes[i])));
+        const char *t = render_node_title(g, p->nodes[i]);
+        if (t != NULL) {
+            fprintf(f, ",\"title\":");
+            render_json_str(f, t);
+        }
+        fprintf(f, "}");
+    }
+    fprintf(f, "],\"edges\":[");
+    for (uint32_t i = 0; i + 1 < p->n_nodes; i++) {
+        fprintf(f, "%s{\"predicate\":", i ? "," : "");
+        render_json_str(f,
+                        render_compact_iri(g, pt_graph_node_str(g, p->preds[i]), buf, sizeof buf));
+        fprintf(f, ",\"direction\":\"%s\"}", p->dirs[i] ? "backward" : "forward");
+    }
+    fprintf(f, "]}");
+}
+
+/* --- profiles ------------------------------------------------------------------------------ */
+
+/* Print a time as an ISO-8601 JSON string, or null. */
+static void json_time(FILE *f, int64_t t) {
+    if (t == PT_TIME_UNKNOWN) {
+        fputs("null", f);
+        return;
+    }
+    time_t tt = (time_t)t;
+    struct tm tm;
+    char buf[40];
+    gmtime_r(&tt, &tm);
+    strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
+    fprintf(f, "\"%s\"", buf);
+}
+
+int render_profile_json(FILE *f, const pt_graph *g, const pt_profile *p, pt_recommender *r,
+                        pt_rec_scratch *sc, uint32_t n_recs) {
+    fprintf(f, "{\"user\":");
+    render_json_id(f, g, p->user);
+    fprintf(f, ",\"iri\":");
+    render_json_str(f, pt_graph_node_str(g, p->user));
+    fprintf(f, ",\"cold_start\":%s", p->cold_start ? "true" : "false");
+    fprintf(f, ",\"behaviour\":{\"events\":%llu,\"by_action\":{",
+            (unsigned long long)p->n_events);
+    int first = 1;
+    for (int role = PT_ROLE_VIEWED; role <= PT_ROLE_REVIEWED; role++) {
+        if (p->count_by_role[role] > 0) {
+            fprintf(f, "%s\"%s\":%llu", first ? "" : ",", pt_role_name((pt_role)role),
+                    (unsigned long long)p->count_by_role[role]);
+            first = 0;
+        }
+    }
+    fprintf(f, "},\"first_seen\":");
+    json_time(f, p->first_seen);
+    fprintf(f, ",\"last_seen\":");
+    json_time(f, p->last_seen);
+    fprintf(f, ",\"rfm\":{\"recency_days\":");
+    if (p->recency_days >= 0) {
+        fprintf(f, "%.2f", p->recency_days);
+    } else {
+        fputs("null", f);
+    }
+    fprintf(f, ",\"frequency\":%llu,\"monetary\":%.2f},\"active_hours_utc\":[",
+            (unsigned long long)p->frequency, p->monetary);
+    for (int h = 0; h < 24; h++) {
+        fprintf(f, "%s%u", h ? "," : "", p->active_hours[h]);
+    }
+    fprintf(f, "]},\"interests\":{");
+    static const pt_class order[] = {PT_CLASS_CATEGORY, PT_CLASS_TAG, PT_CLASS_BRAND};
+    static const char *const names[] = {"categories", "tags", "brands"};
+    for (int c = 0; c < 3; c++) {
+        fprintf(f, "%s\"%s\":[", c ? "," : "", names[c]);
+        int n = 0;
+        for (size_t i = 0; i < p->n_interests; i++) {
+            const pt_profile_interest *pi = &p->interests[i];
+            if (pi->cls != order[c]) {
+                continue;
+            }
+            fprintf(f, "%s{\"id\":", n++ ? "," : "");
+            render_json_id(f, g, pi->node);
+            const char *t = render_node_title(g, pi->node);
+            if (t != NULL) {
+                fprintf(f, ",\"label\":");
+                render_json_str(f, t);
+            }
+            fprintf(f, ",\"weight\":%.4f", pi->weight);
+            if (pi->inherited) {
+                fprintf(f, ",\"via\":\"%s\"",
+                        pi->inherited == 1 ? "sub-categories" : "popularity");
+            }
+            fprintf(f, ",\"evidence\":[");
+            for (uint32_t k = 0; k < pi->n_evidence; k++) {
+                if (k) {
+                    fputc(',', f);
+                }
+                render_json_id(f, g, pi->evidence[k]);
+            }
+            fprintf(f, "]}");
+        }
+        fprintf(f, "]");
+    }
+    fprintf(f, "}");
+    /* Sentiment per tag, when `portrait tag --model` has scored the user's reviews. */
+    static const char *const opinion[2][2] = {{PT_NS "likes", "likes"},
+                                              {PT_NS "dislikes", "dislikes"}};
+    for (int k = 0; k < 2; k++) {
+        pt_node_id pred = pt_graph_lookup(g, opinion[k][0], strlen(opinion[k][0]), PT_TERM_IRI);
+        if (pred == PT_NONE) {
+            continue;
+        }
+        pt_edge_iter it;
+        pt_edge e;
+        int n = 0;
+        pt_graph_edges(g, p->user, 0, pred, &it);
+        while (pt_graph_edge_next(&it, &e)) {
+            fprintf(f, n++ ? "," : ",\"%s\":[", opinion[k][1]);
+            fprintf(f, "{\"id\":");
+            render_json_id(f, g, e.dst);
+            const char *t = render_node_title(g, e.dst);
+            if (t != NULL) {
+                fprintf(f, ",\"label\":");
+                render_json_str(f, t);
+            }
+            fprintf(f, ",\"weight\":%.4f}", (double)e.weight);
+        }
+        if (n > 0) {
+            fputc(']', f);
+        }
+    }
+    fprintf(f, ",\"similar_users\":[");
+    for (size_t i = 0; i < p->n_similar; i++) {
+        fprintf(f, "%s{\"user\":", i ? "," : "");
+        render_json_id(f, g, p->similar[i].user);
+        fprintf(f, ",\"score\":%.4f,\"shared_items\":%u}", p->similar[i].score,
+                p->similar[i].shared);
+    }
+    fprintf(f, "]");
+    int rc = PT_OK;
+    if (r != NULL && n_recs > 0) {
+        pt_rec_query q;
+        pt_rec_query_init(&q, p->user, n_recs);
+        q.explain = 1;
+        pt_rec_item *items = calloc(n_recs, sizeof *items);
+        size_t n = 0;
+        int flags = 0;
+        rc = items == NULL ? PT_ENOMEM : pt_recommend(r, sc, &q, items, &n, &flags);
+        fprintf(f, ",\"recommendations\":[");
+        for (size_t i = 0; rc == PT_OK && i < n; i++) {
+            fprintf(f, "%s{\"item\":", i ? "," : "");
+            render_json_id(f, g, items[i].item);
+            const char *t = render_node_title(g, items[i].item);
+            if (t != NULL) {
+                fprintf(f, ",\"title\":");
+                render_json_str(f, t);
+            }
+            fprintf(f, ",\"score\":%.6g,\"paths\":[", items[i].score);
+            for (uint32_t k = 0; k < items[i].n_paths; k++) {
+                if (k) {
+                    fputc(',', f);
+                }
+                render_json_path(f, g, &items[i].paths[k]);
+            }
+            fprintf(f, "]}");
+        }
+        fprintf(f, "]");
+        if (flags == PT_REC_POPULAR) {
+            fprintf(f, ",\"recommendations_popular\":true");
+        }
+        free(items);
+    }
+    fprintf(f, "}\n");
+    return rc;
+}
+
+/* --- explanation pictures ------------------------------------------------------------------ */
+
+/* A growing string; `oom` is set on the first failed allocation and never cleared. */
+typedef struct sbuf {
+    char *buf;
+    size_t len, cap;
+    int oom;
+} sbuf;
+
+/* Append printf-formatted text to `b`, growing it to twice what is needed when it does not fit. */
+static void sb_printf(sbuf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+static void sb_printf(sbuf *b, const char *fmt, ...) {
+    va_list ap;
+    while (!b->oom) {
+        va_start(ap, fmt);
+        int n = vsnprintf(b->buf + b->len, b->cap - b->len, fmt, ap);
+        va_end(ap);
+        if (n < 0) {
+            return;
+        }
+        if (b->len + (size_t)n < b->cap) {
+            b->len += (size_t)n;
+            return;
+        }
+        size_t nc = (b->cap + (size_t)n + 1) * 2;
+        char *nb = realloc(b->buf, nc);
+        if (nb == NULL) {
+            b->oom = 1;
+            return;
+        }
+        b->buf = nb;
+        b->cap = nc;
+    }
+}
+
+/* Append `s` escaped for a DOT double-quoted string. */
+static void sb_dot_str(sbuf *b, const char *s) {
+    sb_printf(b, "\"");
+    for (; *s; s++) {
+        if (*s == '"' || *s == '\\') {
+            sb_printf(b, "\\%c", *s);
+        } else if (*s == '\n') {
+            sb_printf(b, "\\n");
+        } else {
+            sb_printf(b, "%c", *s);
+        }
+    }
+    sb_printf(b, "\"");
+}
+
+char *render_paths_dot(const pt_graph *g, pt_node_id user, pt_node_id item,
+                       const pt_rec_path *paths, size_t n) {
+    char name[1024], pred[1024], label[2048];
+    sbuf b = {NULL, 0, 0, 0};
+    pt_node_id seen[64];
+    size_t n_seen = 0;
+    sb_printf(&b, "digraph explain {\n  rankdir=LR;\n  node [shape=box, style=rounded, "
+                  "fontname=\"Helvetica\"];\n  edge [fontname=\"Helvetica\", fontsize=10];\n");
+    for (size_t p = 0; p < n; p++) {
+        for (uint32_t i = 0; i < paths[p].n_nodes; i++) {
+            pt_node_id v = paths[p].nodes[i];
+            int dup = 0;
+            for (size_t s = 0; s < n_seen && !dup; s++) {
+                dup = seen[s] == v;
+            }
+            if (dup || n_seen == 64) {
+                continue;
+            }
+            seen[n_seen++] = v;
+            pt_graph_display_id(g, v, name, sizeof name);
+            const char *t = render_node_title(g, v);
+            snprintf(label, sizeof label, "%s\n%s%s%.60s", name,
+                     pt_class_name(pt_graph_node_class(g, v)), t != NULL ? ": " : "",
+                     t != NULL ? t : "");
+            sb_printf(&b, "  n%u [label=", v);
+            sb_dot_str(&b, label);
+            if (v == user || v == item) {
+                sb_printf(&b, ", style=\"rounded,bold\"");
+            }
+            sb_printf(&b, "];\n");
+        }
+    }
+    for (size_t p = 0; p < n; p++) {
+        const pt_rec_path *pa = &paths[p];
+        double w = 1.0 + 4.0 * pa->share;
+        for (uint32_t i = 0; i + 1 < pa->n_nodes; i++) {
+            pt_node_id s = pa->dirs[i] ? pa->nodes[i + 1] : pa->nodes[i];
+            pt_node_id d = pa->dirs[i] ? pa->nodes[i] : pa->nodes[i + 1];
+            render_compact_iri(g, pt_graph_node_str(g, pa->preds[i]), pred, sizeof pred);
+            snprintf(label, sizeof label, "%s (path %zu, %.0f%%)", pred, p + 1, 100.0 * pa->share);
+            sb_printf(&b, "  n%u -> n%u [label=", s, d);
+            sb_dot_str(&b, label);
+            sb_printf(&b, ", penwidth=%.2f];\n", w);
+        }
+    }
+    sb_printf(&b, "}\n");
+    if (b.oom) {
+        free(b.buf);
+        return NULL;
+    }
+    return b.buf;
+}
+
+/* Graphviz's layout and render code keeps global state (the cgraph string dictionary, plugin
+ * tables), so every use goes through this lock. */
+static pthread_mutex_t gv_lock = PTHREAD_MUTEX_INITIALIZER;
+
+int render_svg(const char *dot, char **svg, size_t *len) {
+    *svg = NULL;
+    *len = 0;
+    pthread_mutex_lock(&gv_lock);
+    GVC_t *gvc = gvContext();
+    Agraph_t *gr = gvc != NULL ? agmemread(dot) : NULL;
+    char *data = NULL;
+    unsigned int n = 0;
+    int rc = 0;
+    if (gr == NULL || gvLayout(gvc, gr, "dot") != 0) {
+        rc = -1;
+    } else {
+        if (gvRenderData(gvc, gr, "svg", &data, &n) != 0 || data == NULL) {
+            rc = -1;
+        } else {
+            *svg = malloc((size_t)n + 1);
+            if (*svg == NULL) {
+                rc = -1;
+            } else {
+                memcpy(*svg, data, n);
+                (*svg)[n] = '\0';
+                *len = n;
+            }
+            gvFreeRenderData(data);
+        }
+        gvFreeLayout(gvc, gr);
+    }
+    if (gr != NULL) {
+        agclose(gr);
+    }
+    if (gvc != NULL) {
+        gvFreeContext(gvc);
+    }
+    pthread_mutex_unlock(&gv_lock);
+    return rc;
+}
