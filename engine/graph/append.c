@@ -201,10 +201,21 @@ static int compact_locked(pt_graph *g) {
     }
     pthread_rwlock_t *lock = g->lock;
     pthread_mutex_t *closure_lock = g->closure_lock;
+    /* The change journal outlives compaction: its consumers keep their place in it. */
+    uint64_t j_base = g->j_base, j_n = g->j_n;
+    size_t j_cap = g->j_cap;
+    uint32_t *j_src = g->j_src, *j_pred = g->j_pred, *j_dst = g->j_dst;
+    g->j_src = g->j_pred = g->j_dst = NULL;
     pt__graph_release(g);
     *g = *ng;
     g->lock = lock;
     g->closure_lock = closure_lock;
+    g->j_base = j_base;
+    g->j_n = j_n;
+    g->j_cap = j_cap;
+    g->j_src = j_src;
+    g->j_pred = j_pred;
+    g->j_dst = j_dst;
     pthread_rwlock_destroy(ng->lock);
     pthread_mutex_destroy(ng->closure_lock);
     pt__free(ng->ctx, ng->lock);
@@ -251,6 +262,41 @@ static int reserve_delta(pt_graph *g) {
     return PT_OK;
 }
 
+/* Record (s, p, o) in the change journal, dropping its older half when it is full. */
+static int journal(pt_graph *g, pt_node_id s, pt_node_id p, pt_node_id o) {
+    uint64_t limit = g->n_csr_edges / 8 > 65536 ? g->n_csr_edges / 8 : 65536;
+    if (g->j_n >= limit) {
+        uint64_t drop = g->j_n / 2, keep = g->j_n - drop;
+        memmove(g->j_src, g->j_src + drop, keep * 4);
+        memmove(g->j_pred, g->j_pred + drop, keep * 4);
+        memmove(g->j_dst, g->j_dst + drop, keep * 4);
+        g->j_base += drop;
+        g->j_n = keep;
+    }
+    if (g->j_n == g->j_cap) {
+        size_t cap = g->j_cap == 0 ? 1024 : g->j_cap * 2;
+        void *a;
+        if ((a = pt__realloc(g->ctx, g->j_src, cap * 4)) == NULL) {
+            return PT_ENOMEM;
+        }
+        g->j_src = a;
+        if ((a = pt__realloc(g->ctx, g->j_pred, cap * 4)) == NULL) {
+            return PT_ENOMEM;
+        }
+        g->j_pred = a;
+        if ((a = pt__realloc(g->ctx, g->j_dst, cap * 4)) == NULL) {
+            return PT_ENOMEM;
+        }
+        g->j_dst = a;
+        g->j_cap = cap;
+    }
+    g->j_src[g->j_n] = s;
+    g->j_pred[g->j_n] = p;
+    g->j_dst[g->j_n] = o;
+    g->j_n++;
+    return PT_OK;
+}
+
 int pt_graph_add_edge(pt_graph *g, pt_node_id s, pt_node_id p, pt_node_id o, float weight,
                       int64_t time) {
     int rc = PT_OK;
@@ -265,6 +311,7 @@ int pt_graph_add_edge(pt_graph *g, pt_node_id s, pt_node_id p, pt_node_id o, flo
         if (time >= g->time[id]) {
             g->weight[id] = weight;
             g->time[id] = time;
+            rc = journal(g, s, p, o);
         }
         goto done;
     }
@@ -274,6 +321,7 @@ int pt_graph_add_edge(pt_graph *g, pt_node_id s, pt_node_id p, pt_node_id o, flo
             if (time >= g->d_time[k - 1]) {
                 g->d_weight[k - 1] = weight;
                 g->d_time[k - 1] = time;
+                rc = journal(g, s, p, o);
             }
             goto done;
         }
@@ -283,6 +331,7 @@ int pt_graph_add_edge(pt_graph *g, pt_node_id s, pt_node_id p, pt_node_id o, flo
         PT_TRY(reserve_nodes(g, g->n_nodes));
     }
     PT_TRY(reserve_delta(g));
+    PT_TRY(journal(g, s, p, o));
     uint64_t k = g->n_delta++;
     g->d_src[k] = s;
     g->d_pred[k] = p;

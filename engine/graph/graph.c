@@ -82,6 +82,9 @@ void pt__graph_release(pt_graph *g) {
     }
     pt__free(ctx, g->extra_str);
     pt__free(ctx, g->d_src);
+    pt__free(ctx, g->j_src);
+    pt__free(ctx, g->j_pred);
+    pt__free(ctx, g->j_dst);
     pt__free(ctx, g->d_pred);
     pt__free(ctx, g->d_dst);
     pt__free(ctx, g->d_weight);

@@ -101,6 +101,14 @@ struct pt_graph {
     uint32_t *d_next_out, *d_next_in; /* index + 1 of the older entry in the same chain */
     uint32_t *d_out_head, *d_in_head; /* [node_cap] */
 
+    /* change journal: (src, pred, dst) of every pt_graph_add_edge call that added or updated an
+     * edge, for consumers that follow appends incrementally (pt_recommender_sync). Entry k has
+     * sequence number j_base + k; when it grows past max(65536, CSR edges / 8) its older half is
+     * dropped, and a consumer that fell behind j_base rebuilds from the graph. */
+    uint64_t j_base, j_n;
+    size_t j_cap;
+    uint32_t *j_src, *j_pred, *j_dst;
+
     /* delta literals */
     uint64_t n_dlit;
     size_t dlit_cap;

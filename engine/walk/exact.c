@@ -71,7 +71,7 @@ static inline void mid_add(pt_rec_scratch *s, uint32_t m, double x, uint32_t q, 
 static int hop_probs(const pt_recommender *r, uint32_t q, double *pi) {
     const pt__irow *ir = &r->irow[q];
     memset(pi, 0, sizeof(double) * 4);
-    pi[PT__HOP_CB] = ir[1].off > ir->off ? r->hop_w[PT__HOP_CB] : 0.0;
+    pi[PT__HOP_CB] = ir->end > ir->off ? r->hop_w[PT__HOP_CB] : 0.0;
     if (r->has_meta) {
         pi[PT__HOP_TAG] = ir->n_tag > 0 ? r->hop_w[PT__HOP_TAG] : 0.0;
         pi[PT__HOP_CAT] = ir->n_cat > 0 ? r->hop_w[PT__HOP_CAT] : 0.0;
@@ -93,7 +93,7 @@ static int hop_probs(const pt_recommender *r, uint32_t q, double *pi) {
 /* Sum of the behaviour weights of item q's row (for raw, alpha = 1, transitions). */
 static double item_sum(const pt_recommender *r, uint32_t q) {
     double tot = 0.0;
-    for (uint32_t k = r->irow[q].off; k < r->irow[q + 1].off; k++) {
+    for (uint32_t k = r->irow[q].off; k < r->irow[q].end; k++) {
         tot += r->i_w[k];
     }
     return tot;
@@ -104,7 +104,9 @@ int pt__walk_exact_mid(pt_rec_scratch *s, int raw, double up, int record) {
     uint32_t nu = r->n_users, nf = r->n_feats;
     uint64_t ops = 0;
     if (record && s->top3 == NULL) {
-        s->top3 = pt__calloc(s->ctx, (size_t)nu + 2 * (size_t)nf + 1, sizeof *s->top3);
+        /* sized like s->mid: for the users the recommender has room for (sync may add some) */
+        size_t cap_u = r->user_cap > nu ? r->user_cap : nu;
+        s->top3 = pt__calloc(s->ctx, cap_u + 2 * (size_t)nf + 1, sizeof *s->top3);
         if (s->top3 == NULL) {
             return PT_ENOMEM;
         }
@@ -120,11 +122,11 @@ int pt__walk_exact_mid(pt_rec_scratch *s, int raw, double up, int record) {
         if (pi[PT__HOP_CB] > 0.0) {
             double m = sq * pi[PT__HOP_CB];
             double inv = raw ? 1.0 / item_sum(r, q) : 0.0;
-            for (uint32_t k = ir->off; k < ir[1].off; k++) {
+            for (uint32_t k = ir->off; k < ir->end; k++) {
                 double t = raw ? r->i_w[k] * inv : r->i_pa[k];
                 mid_add(s, r->i_user[k], m * t, q, PT__NOIDX, record);
             }
-            ops += ir[1].off - ir->off;
+            ops += ir->end - ir->off;
         }
         uint32_t fo = ir->f_off;
         uint32_t cnt[3] = {ir->n_tag, ir->n_cat, ir->n_brand};
@@ -157,10 +159,10 @@ void pt__walk_exact_items(pt_rec_scratch *s) {
         double x = s->mid[m];
         if (m < nu) {
             const pt__urow *ur = &r->urow[m];
-            for (uint32_t k = ur->off; k < ur[1].off; k++) {
+            for (uint32_t k = ur->off; k < ur->end; k++) {
                 pt__walk_add(s, r->u_item[k], x * r->u_pa[k]);
             }
-            ops += ur[1].off - ur->off;
+            ops += ur->end - ur->off;
         } else if (m < nu + nf) {
             const pt__frow *fr = &r->frow[m - nu];
             uint32_t n = fr[1].off - fr->off;
@@ -201,11 +203,11 @@ static inline void ppr_touch(pt_rec_scratch *s, uint32_t x, uint32_t total, uint
 static uint32_t ppr_deg(const pt_recommender *r, uint32_t x) {
     uint32_t nu = r->n_users, ni = r->n_items;
     if (x < nu) {
-        return r->urow[x + 1].off - r->urow[x].off;
+        return r->urow[x].end - r->urow[x].off;
     }
     if (x < nu + ni) {
         const pt__irow *ir = &r->irow[x - nu];
-        return ir[1].off - ir->off + ir->n_tag + ir->n_cat + ir->n_brand;
+        return ir->end - ir->off + ir->n_tag + ir->n_cat + ir->n_brand;
     }
     uint32_t f = x - nu - ni;
     return r->frow[f + 1].off - r->frow[f].off + r->ch_off[f + 1] - r->ch_off[f] +
@@ -256,10 +258,10 @@ int pt__walk_ppr(pt_rec_scratch *s, double restart, double eps) {
         } else if (x < nu) {
             const pt__urow *ur = &r->urow[x];
             double tot = 0.0;
-            for (uint32_t k = ur->off; k < ur[1].off; k++) {
+            for (uint32_t k = ur->off; k < ur->end; k++) {
                 tot += r->u_w[k];
             }
-            for (uint32_t k = ur->off; k < ur[1].off; k++) {
+            for (uint32_t k = ur->off; k < ur->end; k++) {
                 PUSH(nu + r->u_item[k], m * r->u_w[k] / tot);
             }
         } else if (x < nu + ni) {
@@ -271,10 +273,10 @@ int pt__walk_ppr(pt_rec_scratch *s, double restart, double eps) {
             const pt__irow *ir = &r->irow[it];
             if (pi[PT__HOP_CB] > 0.0) {
                 double tot = 0.0;
-                for (uint32_t k = ir->off; k < ir[1].off; k++) {
+                for (uint32_t k = ir->off; k < ir->end; k++) {
                     tot += r->i_w[k];
                 }
-                for (uint32_t k = ir->off; k < ir[1].off; k++) {
+                for (uint32_t k = ir->off; k < ir->end; k++) {
                     PUSH(r->i_user[k], m * pi[PT__HOP_CB] * r->i_w[k] / tot);
                 }
             }
@@ -364,7 +366,7 @@ int pt__walk_ease_build(pt_recommender *r) {
         uint32_t kb = r->n_users - u0 < EASE_BLOCK ? r->n_users - u0 : EASE_BLOCK;
         for (uint32_t b = 0; b < kb; b++) {
             const pt__urow *ur = &r->urow[u0 + b];
-            for (uint32_t k = ur->off; k < ur[1].off; k++) {
+            for (uint32_t k = ur->off; k < ur->end; k++) {
                 xb[(size_t)r->u_item[k] * kb + b] = 1.0;
             }
         }
@@ -372,7 +374,7 @@ int pt__walk_ease_build(pt_recommender *r) {
                     p, (int)n);
         for (uint32_t b = 0; b < kb; b++) {
             const pt__urow *ur = &r->urow[u0 + b];
-            for (uint32_t k = ur->off; k < ur[1].off; k++) {
+            for (uint32_t k = ur->off; k < ur->end; k++) {
                 xb[(size_t)r->u_item[k] * kb + b] = 0.0;
             }
         }
@@ -419,12 +421,13 @@ int pt__walk_ease_build(pt_recommender *r) {
     }
     pt__free(ctx, inv);
     r->ease_b = p;
+    r->ease_n = n;
     return PT_OK;
 }
 
 void pt__walk_ease_scores(pt_rec_scratch *s) {
     const pt_recommender *r = s->r;
-    uint32_t n = r->n_items;
+    uint32_t n = r->ease_n; /* items synced in later have no EASE row or column: score 0 */
     /* Scaled so the heaviest query item has x = 1: a user without recency or action
      * differences gets the binary x_u of EASE^R, and the scores of the paper. */
     double top = 0.0;
@@ -433,6 +436,9 @@ void pt__walk_ease_scores(pt_rec_scratch *s) {
     }
     double scale = top > 0.0 ? 1.0 / top : 0.0;
     for (uint32_t j = 0; j < s->n_q; j++) {
+        if (s->qi[j] >= n) {
+            continue;
+        }
         const double *row = &r->ease_b[(size_t)s->qi[j] * n];
         double *acc = s->ease_s, x = s->qw[j] * scale;
         for (uint32_t i = 0; i < n; i++) {

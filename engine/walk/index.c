@@ -40,7 +40,7 @@ static int cmp_raw(const void *a, const void *b) {
 /* Weight of one behaviour edge of role `role` with stored weight `w` under parameters `p`:
  * the action weight, scaled by the rating for rated/reviewed edges when rating_center > 0.
  * Ratings at or below zero count as a hundredth of the centre. */
-static double edge_weight(const pt_walk_params *p, pt_role role, double w) {
+double pt__walk_edge_weight(const pt_walk_params *p, pt_role role, double w) {
     double aw = p->action_weight[role];
     if ((role == PT_ROLE_RATED || role == PT_ROLE_REVIEWED) && p->rating_center > 0.0) {
         double x = w > 0.0 ? w / p->rating_center : 0.01;
@@ -53,8 +53,8 @@ static double edge_weight(const pt_walk_params *p, pt_role role, double w) {
  * `alpha` (Vose 1991), and pa[j] = (w_j / sum w)^alpha. `qv`, `sm`, `lg` are scratch of n
  * entries. Returns the importance
  * factor sum((w_j / sum w)^alpha), 1 for an empty row. */
-static float build_alias(const uint32_t *dst, const float *w, uint32_t n, double alpha,
-                         pt__alias *out, float *pa, double *qv, uint32_t *sm, uint32_t *lg) {
+float pt__walk_alias(const uint32_t *dst, const float *w, uint32_t n, double alpha,
+                     pt__alias *out, float *pa, double *qv, uint32_t *sm, uint32_t *lg) {
     if (n == 0) {
         return 1.0f;
     }
@@ -107,7 +107,7 @@ static float build_alias(const uint32_t *dst, const float *w, uint32_t n, double
 static int cmp_pop(const void *a, const void *b, void *ud) {
     const pt__irow *ir = ud;
     uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
-    uint32_t dx = ir[x + 1].off - ir[x].off, dy = ir[y + 1].off - ir[y].off;
+    uint32_t dx = ir[x].end - ir[x].off, dy = ir[y].end - ir[y].off;
     if (dx != dy) {
         return dx > dy ? -1 : 1;
     }
@@ -223,7 +223,7 @@ static void build_users(pt_recommender *r, raw_ui *tmp) {
             if (!PT_ROLE_IS_BEHAVIOUR(role) || e.dst >= r->n_nodes || r->kind[e.dst] != K_ITEM) {
                 continue;
             }
-            double w = edge_weight(&r->p, role, e.weight);
+            double w = pt__walk_edge_weight(&r->p, role, e.weight);
             tmp[n_row++] = (raw_ui){r->loc[e.dst], (float)w, (float)w, e.pred, e.time};
         }
         qsort(tmp, n_row, sizeof *tmp, cmp_raw);
@@ -257,7 +257,12 @@ static void build_users(pt_recommender *r, raw_ui *tmp) {
         }
     }
     r->urow[r->n_users].off = (uint32_t)pos;
+    for (uint32_t u = 0; u <= r->n_users; u++) {
+        r->urow[u].end = u < r->n_users ? r->urow[u + 1].off : (uint32_t)pos;
+        r->urow[u].cap = r->urow[u].end - r->urow[u].off;
+    }
     r->n_ui = pos;
+    r->u_len = pos;
 }
 
 /* Pass 3: transpose the user rows into item rows (users of each item, sorted by user). */
@@ -271,9 +276,12 @@ static void build_items(pt_recommender *r, uint32_t *fill) {
     }
     for (uint32_t i = 0; i <= r->n_items; i++) {
         r->irow[i].off = fill[i];
+        r->irow[i].end = i < r->n_items ? fill[i + 1] : fill[i];
+        r->irow[i].cap = r->irow[i].end - r->irow[i].off;
     }
+    r->i_len = r->n_ui;
     for (uint32_t u = 0; u < r->n_users; u++) {
-        for (uint32_t k = r->urow[u].off; k < r->urow[u + 1].off; k++) {
+        for (uint32_t k = r->urow[u].off; k < r->urow[u].end; k++) {
             uint32_t it = r->u_item[k];
             uint32_t at = fill[it]++;
             r->i_user[at] = u;
@@ -441,7 +449,7 @@ static int build_alias_pop(pt_recommender *r, uint32_t max_row) {
     int fail = 0;
     uint32_t max_i = 0;
     for (uint32_t i = 0; i < r->n_items; i++) {
-        uint32_t d = r->irow[i + 1].off - r->irow[i].off;
+        uint32_t d = r->irow[i].end - r->irow[i].off;
         max_i = d > max_i ? d : max_i;
     }
     uint32_t m = max_row > max_i ? max_row : max_i;
@@ -456,14 +464,14 @@ static int build_alias_pop(pt_recommender *r, uint32_t max_row) {
     }
     double alpha = r->p.alpha;
     for (uint32_t u = 0; u < r->n_users; u++) {
-        uint32_t o = r->urow[u].off, n = r->urow[u + 1].off - o;
-        r->urow[u].c = build_alias(r->u_item + o, r->u_w + o, n, alpha, r->u_alias + o, r->u_pa + o,
+        uint32_t o = r->urow[u].off, n = r->urow[u].end - o;
+        r->urow[u].c = pt__walk_alias(r->u_item + o, r->u_w + o, n, alpha, r->u_alias + o, r->u_pa + o,
                                    qv, sm, lg);
     }
     r->urow[r->n_users].c = 1.0f;
     for (uint32_t i = 0; i < r->n_items; i++) {
-        uint32_t o = r->irow[i].off, n = r->irow[i + 1].off - o;
-        r->irow[i].c = build_alias(r->i_user + o, r->i_w + o, n, alpha, r->i_alias + o, r->i_pa + o,
+        uint32_t o = r->irow[i].off, n = r->irow[i].end - o;
+        r->irow[i].c = pt__walk_alias(r->i_user + o, r->i_w + o, n, alpha, r->i_alias + o, r->i_pa + o,
                                    qv, sm, lg);
         r->pop_pen[i] = pow(n > 1 ? (double)n : 1.0, -r->p.beta);
         r->pop_order[i] = i;
@@ -478,6 +486,7 @@ static int build_alias_pop(pt_recommender *r, uint32_t max_row) {
 
 int pt__walk_index_build(pt_recommender *r) {
     int fail = 0, rc = PT_OK;
+    r->j_seen = r->g->j_base + r->g->j_n;
     uint8_t *fkind = NULL;
     raw_ui *tmp = NULL;
     uint32_t *fill = NULL;
@@ -567,14 +576,14 @@ void pt__walk_index_free(pt_recommender *r) {
                       r->item_node, r->irow,    r->i_user,    r->i_w,         r->i_alias,
                       r->if_feat,   r->if_pred, r->pop_pen,   r->pop_order,   r->feat_node,
                       r->frow,      r->fi_item, r->sub_item,  r->parent_pred, r->children,
-                      r->ch_off,    r->u_pa,    r->i_pa,      r->ease_b};
+                      r->ch_off,    r->u_pa,    r->i_pa,      r->ease_b,      r->pop_pos};
     for (size_t i = 0; i < sizeof arrays / sizeof arrays[0]; i++) {
         pt__free(ctx, arrays[i]);
     }
 }
 
 uint32_t pt__walk_user_find(const pt_recommender *r, uint32_t u, uint32_t it) {
-    uint32_t lo = r->urow[u].off, hi = r->urow[u + 1].off;
+    uint32_t lo = r->urow[u].off, hi = r->urow[u].end;
     while (lo < hi) {
         uint32_t mid = lo + (hi - lo) / 2;
         if (r->u_item[mid] < it) {
@@ -583,7 +592,7 @@ uint32_t pt__walk_user_find(const pt_recommender *r, uint32_t u, uint32_t it) {
             hi = mid;
         }
     }
-    return lo < r->urow[u + 1].off && r->u_item[lo] == it ? lo : PT__NOIDX;
+    return lo < r->urow[u].end && r->u_item[lo] == it ? lo : PT__NOIDX;
 }
 
 uint32_t pt__walk_parent(const pt_recommender *r, uint32_t f) {

@@ -206,7 +206,7 @@ static uint32_t item_of(const pt_recommender *r, pt_node_id v) {
 
 uint32_t pt_recommender_user_items(const pt_recommender *r, pt_node_id user) {
     uint32_t u = user_of(r, user);
-    return u == PT__NOIDX ? 0 : r->urow[u + 1].off - r->urow[u].off;
+    return u == PT__NOIDX ? 0 : r->urow[u].end - r->urow[u].off;
 }
 
 int pt_recommender_is_item(const pt_recommender *r, pt_node_id node) {
@@ -217,19 +217,37 @@ int pt_recommender_is_item(const pt_recommender *r, pt_node_id node) {
 typedef struct extra {
     uint32_t *xstamp; /* == cur_stamp: excluded by the query */
     uint32_t *oslot;  /* output slot of an item while explaining, PT__NOIDX otherwise */
+    uint32_t gen;     /* r->scratch_gen the arrays were sized for */
 } extra;
 
-int pt_rec_scratch_new(pt_recommender *r, pt_rec_scratch **out) {
-    pt_ctx *ctx = r->ctx;
-    *out = NULL;
-    pt_rec_scratch *s = pt__calloc(ctx, 1, sizeof *s + sizeof(extra));
-    if (s == NULL) {
-        return pt__error(ctx, PT_ENOMEM, "pt_rec_scratch_new: out of memory");
+/* Free every per-query array of `s` (not `s`). */
+static void scratch_release(pt_rec_scratch *s) {
+    pt_ctx *ctx = s->ctx;
+    extra *x = (extra *)(s + 1);
+    void *arrays[] = {s->score,    s->vq,          s->count,     s->stamp, x->xstamp, x->oslot,
+                      s->touched,  s->tq,          s->cand,      s->qi,    s->qw,     s->qcum,
+                      s->mid,      s->mid_touched, s->cat_count, s->ppr_p, s->ppr_r,  s->ppr_queue,
+                      s->ppr_list, s->ppr_flag,    s->top3,      s->hits,  s->qalias, s->ease_s,
+                      s->rp3_s};
+    for (size_t i = 0; i < sizeof arrays / sizeof arrays[0]; i++) {
+        pt__free(ctx, arrays[i]);
     }
+    pt_recommender *r = s->r;
+    pt_ctx *keep_ctx = s->ctx;
+    memset(s, 0, sizeof *s + sizeof(extra));
     s->r = r;
-    s->ctx = ctx;
-    size_t ni = (size_t)r->n_items + 1, nm = (size_t)r->n_users + 2 * (size_t)r->n_feats + 1;
-    size_t nall = (size_t)r->n_users + r->n_items + r->n_feats + 2;
+    s->ctx = keep_ctx;
+}
+
+/* Size the per-query arrays of `s` for the recommender's current users, items and features
+ * (with the room pt_recommender_sync keeps). PT_OK or PT_ENOMEM (then `s` holds no arrays). */
+static int scratch_alloc(pt_rec_scratch *s) {
+    pt_recommender *r = s->r;
+    pt_ctx *ctx = s->ctx;
+    size_t nu = r->user_cap > r->n_users ? r->user_cap : r->n_users;
+    size_t ni = (r->item_cap > r->n_items ? r->item_cap : r->n_items) + (size_t)1;
+    size_t nm = nu + 2 * (size_t)r->n_feats + 1;
+    size_t nall = nu + ni + r->n_feats + 1;
     extra *x = (extra *)(s + 1);
     s->score = pt__calloc(ctx, ni, sizeof *s->score);
     s->vq = pt__calloc(ctx, ni, sizeof *s->vq);
@@ -252,26 +270,53 @@ int pt_rec_scratch_new(pt_recommender *r, pt_rec_scratch **out) {
     s->ppr_queue = pt__malloc(ctx, nall * sizeof *s->ppr_queue);
     s->ppr_list = pt__malloc(ctx, nall * sizeof *s->ppr_list);
     s->ppr_flag = pt__calloc(ctx, nall, 1);
-    if (r->ease_b != NULL) {
+    int fail = s->score == NULL || s->vq == NULL || s->count == NULL || s->stamp == NULL ||
+               x->xstamp == NULL || x->oslot == NULL || s->touched == NULL || s->tq == NULL ||
+               s->cand == NULL || s->qi == NULL || s->qw == NULL || s->qcum == NULL ||
+               s->qalias == NULL || s->mid == NULL || s->mid_touched == NULL ||
+               s->cat_count == NULL || s->ppr_p == NULL || s->ppr_r == NULL ||
+               s->ppr_queue == NULL || s->ppr_list == NULL || s->ppr_flag == NULL;
+    if (!fail && r->ease_b != NULL) {
         s->ease_s = pt__calloc(ctx, ni, sizeof *s->ease_s);
         s->rp3_s = pt__calloc(ctx, ni, sizeof *s->rp3_s);
-        if (s->ease_s == NULL || s->rp3_s == NULL) {
-            pt_rec_scratch_free(s);
-            return pt__error(ctx, PT_ENOMEM, "pt_rec_scratch_new: out of memory");
-        }
+        fail = s->ease_s == NULL || s->rp3_s == NULL;
     }
-    if (s->score == NULL || s->vq == NULL || s->count == NULL || s->stamp == NULL ||
-        x->xstamp == NULL || x->oslot == NULL || s->touched == NULL || s->tq == NULL ||
-        s->cand == NULL || s->qi == NULL || s->qw == NULL || s->qcum == NULL || s->qalias == NULL ||
-        s->mid == NULL || s->mid_touched == NULL || s->cat_count == NULL || s->ppr_p == NULL ||
-        s->ppr_r == NULL || s->ppr_queue == NULL || s->ppr_list == NULL || s->ppr_flag == NULL) {
-        pt_rec_scratch_free(s);
-        return pt__error(ctx, PT_ENOMEM, "pt_rec_scratch_new: out of memory");
+    if (fail) {
+        scratch_release(s);
+        return PT_ENOMEM;
     }
     for (size_t i = 0; i < ni; i++) {
         x->oslot[i] = PT__NOIDX;
     }
     s->query_user = PT__NOIDX;
+    s->cur_stamp = 0;
+    x->gen = r->scratch_gen;
+    return PT_OK;
+}
+
+/* Re-size `s` when pt_recommender_sync grew the recommender since `s` was sized. */
+static int scratch_fit(pt_rec_scratch *s) {
+    extra *x = (extra *)(s + 1);
+    if (x->gen == s->r->scratch_gen && s->score != NULL) {
+        return PT_OK;
+    }
+    scratch_release(s);
+    return scratch_alloc(s);
+}
+
+int pt_rec_scratch_new(pt_recommender *r, pt_rec_scratch **out) {
+    pt_ctx *ctx = r->ctx;
+    *out = NULL;
+    pt_rec_scratch *s = pt__calloc(ctx, 1, sizeof *s + sizeof(extra));
+    if (s == NULL) {
+        return pt__error(ctx, PT_ENOMEM, "pt_rec_scratch_new: out of memory");
+    }
+    s->r = r;
+    s->ctx = ctx;
+    if (scratch_alloc(s) != PT_OK) {
+        pt__free(ctx, s);
+        return pt__error(ctx, PT_ENOMEM, "pt_rec_scratch_new: out of memory");
+    }
     *out = s;
     return PT_OK;
 }
@@ -281,15 +326,7 @@ void pt_rec_scratch_free(pt_rec_scratch *s) {
         return;
     }
     pt_ctx *ctx = s->ctx;
-    extra *x = (extra *)(s + 1);
-    void *arrays[] = {s->score,    s->vq,          s->count,     s->stamp, x->xstamp, x->oslot,
-                      s->touched,  s->tq,          s->cand,      s->qi,    s->qw,     s->qcum,
-                      s->mid,      s->mid_touched, s->cat_count, s->ppr_p, s->ppr_r,  s->ppr_queue,
-                      s->ppr_list, s->ppr_flag,    s->top3,      s->hits,  s->qalias, s->ease_s,
-                      s->rp3_s};
-    for (size_t i = 0; i < sizeof arrays / sizeof arrays[0]; i++) {
-        pt__free(ctx, arrays[i]);
-    }
+    scratch_release(s);
     pt__free(ctx, s);
 }
 
@@ -343,7 +380,7 @@ static uint32_t n_greater(const double *t, uint32_t n, double x) {
  * to sum 1, then raised to `alpha`, sorted by weight. Also stamps the user's items as seen. */
 static void query_items(pt_rec_scratch *s, uint32_t u, int64_t now, double alpha) {
     const pt_recommender *r = s->r;
-    uint32_t lo = r->urow[u].off, hi = r->urow[u + 1].off, n = hi - lo;
+    uint32_t lo = r->urow[u].off, hi = r->urow[u].end, n = hi - lo;
     int64_t ref = (now == 0 || now == PT_TIME_UNKNOWN) ? r->user_last[u] : now;
     double hl = r->p.half_life_days * 86400.0, tot = 0.0, hle = r->p.half_life_events;
     double *times = s->ppr_r; /* zero at rest, room for every item */
@@ -809,7 +846,7 @@ static uint32_t exact_paths(pt_rec_scratch *s, uint32_t u, uint32_t it, double t
     if (!(total > 0.0) || s->top3 == NULL) {
         return 0;
     }
-    for (uint32_t k = ir->off; k < ir[1].off; k++) {
+    for (uint32_t k = ir->off; k < ir->end; k++) {
         uint32_t v = r->i_user[k];
         if (s->mid[v] == 0.0) {
             continue;
@@ -826,7 +863,7 @@ static uint32_t exact_paths(pt_rec_scratch *s, uint32_t u, uint32_t it, double t
             tr = tot > 0.0 ? w / tot : 0.0;
         } else if (ppr) {
             double rs = 0.0;
-            for (uint32_t j = r->urow[v].off; j < r->urow[v + 1].off; j++) {
+            for (uint32_t j = r->urow[v].off; j < r->urow[v].end; j++) {
                 rs += r->u_w[j];
             }
             tr = r->u_w[pos] / rs;
@@ -1019,7 +1056,7 @@ static void walk_paths(pt_rec_scratch *s, uint32_t u, pt_rec_item *out, size_t n
 static uint32_t co_user(const pt_recommender *r, uint32_t u, uint32_t q, uint32_t it) {
     uint32_t best = PT__NOIDX;
     float bw = 0.0f;
-    for (uint32_t k = r->irow[q].off; k < r->irow[q + 1].off; k++) {
+    for (uint32_t k = r->irow[q].off; k < r->irow[q].end; k++) {
         uint32_t v = r->i_user[k];
         uint32_t pos = v == u ? PT__NOIDX : pt__walk_user_find(r, v, it);
         if (pos != PT__NOIDX && (best == PT__NOIDX || r->u_w[pos] > bw)) {
@@ -1042,9 +1079,15 @@ static uint32_t ease_paths(pt_rec_scratch *s, uint32_t u, uint32_t it, double sc
     enum { TRY = 8 };
     double tx[TRY], pos_sum = 0.0;
     uint32_t tq[TRY], nt = 0, n = 0;
+    if (it >= r->ease_n) {
+        return 0; /* an item synced in after the fit: no EASE^R term */
+    }
     for (uint32_t j = 0; j < s->n_q; j++) {
         uint32_t q = s->qi[j];
-        double x = s->qw[j] * r->ease_b[(size_t)q * r->n_items + it];
+        if (q >= r->ease_n) {
+            continue;
+        }
+        double x = s->qw[j] * r->ease_b[(size_t)q * r->ease_n + it];
         if (!(x > 0.0)) {
             continue;
         }
@@ -1162,6 +1205,13 @@ int pt_recommend(pt_recommender *r, pt_rec_scratch *s, const pt_rec_query *q, pt
                                      "scratch of another recommender")
                          : PT_EINVAL;
     }
+    if (r->broken) {
+        return pt__error(r->ctx, PT_ENOMEM,
+                         "pt_recommend: the recommender is incomplete after a failed sync");
+    }
+    if (scratch_fit(s) != PT_OK) {
+        return pt__error(r->ctx, PT_ENOMEM, "pt_recommend: out of memory");
+    }
     if (q->k == 0) {
         return pt__error(r->ctx, PT_EINVAL, "pt_recommend: k must be at least 1");
     }
@@ -1191,7 +1241,7 @@ int pt_recommend(pt_recommender *r, pt_rec_scratch *s, const pt_rec_query *q, pt
         }
     }
     uint32_t u = user_of(r, q->user);
-    int personal = u != PT__NOIDX && r->urow[u + 1].off > r->urow[u].off;
+    int personal = u != PT__NOIDX && r->urow[u].end > r->urow[u].off;
     int rc = PT_OK;
     size_t n = 0;
     if (personal && r->p.method != PT_REC_POP) {
@@ -1238,14 +1288,14 @@ int pt_recommend(pt_recommender *r, pt_rec_scratch *s, const pt_rec_query *q, pt
         }
     } else if (u != PT__NOIDX) {
         /* Known user, popularity method or no behaviour: still never return seen items. */
-        for (uint32_t k = r->urow[u].off; k < r->urow[u + 1].off; k++) {
+        for (uint32_t k = r->urow[u].off; k < r->urow[u].end; k++) {
             s->stamp[r->u_item[k]] = s->cur_stamp;
         }
     }
     /* Popular items fill the rest (everything for unknown users and the pop method). Every
      * personal candidate still has its score > 0 in s->score, so none comes back twice. */
     double top_pop = r->n_items > 0
-                         ? (double)(r->irow[r->pop_order[0] + 1].off - r->irow[r->pop_order[0]].off)
+                         ? (double)(r->irow[r->pop_order[0]].end - r->irow[r->pop_order[0]].off)
                          : 1.0;
     for (uint32_t j = 0; j < r->n_items && n < q->k; j++) {
         uint32_t it = r->pop_order[j];
@@ -1255,7 +1305,7 @@ int pt_recommend(pt_recommender *r, pt_rec_scratch *s, const pt_rec_query *q, pt
         if (s->score[it] > 0.0) {
             continue; /* a personal candidate: taken above, or left out by the cap */
         }
-        double deg = (double)(r->irow[it + 1].off - r->irow[it].off);
+        double deg = (double)(r->irow[it].end - r->irow[it].off);
         take(s, q, it, top_pop > 0.0 ? deg / top_pop : 0.0, personal && r->p.method != PT_REC_POP,
              out, &n);
     }
@@ -1431,12 +1481,12 @@ static int bfs_paths(pt_rec_scratch *s, uint32_t u, uint32_t it, int max_hops, u
         }                                                                                          \
     } while (0)
         if (x < nu) {
-            for (uint32_t k = r->urow[x].off; k < r->urow[x + 1].off; k++) {
+            for (uint32_t k = r->urow[x].off; k < r->urow[x].end; k++) {
                 VISIT(nu + r->u_item[k]);
             }
         } else if (x < nu + ni) {
             const pt__irow *ir = &r->irow[x - nu];
-            for (uint32_t k = ir->off; k < ir[1].off; k++) {
+            for (uint32_t k = ir->off; k < ir->end; k++) {
                 VISIT(r->i_user[k]);
             }
             uint32_t end = ir->f_off + ir->n_tag + ir->n_cat + ir->n_brand;
@@ -1512,6 +1562,13 @@ int pt_rec_explain(pt_recommender *r, pt_rec_scratch *s, pt_node_id user, pt_nod
         return r != NULL ? pt__error(r->ctx, PT_EINVAL, "pt_rec_explain: NULL argument")
                          : PT_EINVAL;
     }
+    if (r->broken) {
+        return pt__error(r->ctx, PT_ENOMEM,
+                         "pt_rec_explain: the recommender is incomplete after a failed sync");
+    }
+    if (scratch_fit(s) != PT_OK) {
+        return pt__error(r->ctx, PT_ENOMEM, "pt_rec_explain: out of memory");
+    }
     uint32_t u = user_of(r, user), it = item_of(r, item);
     if (u == PT__NOIDX) {
         return pt__error(r->ctx, PT_EINVAL, "pt_rec_explain: node %u is not a user", user);
@@ -1528,7 +1585,7 @@ int pt_rec_explain(pt_recommender *r, pt_rec_scratch *s, pt_node_id user, pt_nod
         s->cur_stamp = 1;
     }
     size_t n = 0;
-    if (r->urow[u + 1].off > r->urow[u].off && r->p.method != PT_REC_POP) {
+    if (r->urow[u].end > r->urow[u].off && r->p.method != PT_REC_POP) {
         int rc = score_user(s, u, user, now, 1);
         if (rc != PT_OK) {
             clear_query(s);

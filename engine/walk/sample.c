@@ -237,7 +237,7 @@ static inline void to_visit(run *rn, walker *w, uint32_t it, uint32_t bits) {
 static void at_item(run *rn, walker *w) {
     const pt_recommender *r = rn->r;
     const pt__irow *ir = &r->irow[w->cur];
-    uint32_t n_u = ir[1].off - ir->off;
+    uint32_t n_u = ir->end - ir->off;
     uint64_t x = rnd(&w->rng);
     int hop = PT__HOP_CB;
     if (r->has_meta) {
@@ -310,7 +310,7 @@ static void step(run *rn, walker *w) {
     }
     case S_USER: {
         const pt__urow *ur = &r->urow[w->cur];
-        w->k = ur->off + below(rnd(&w->rng), ur[1].off - ur->off);
+        w->k = ur->off + below(rnd(&w->rng), ur->end - ur->off);
         if (w->depth == 0) {
             w->imp *= ur->c;
         }

@@ -38,23 +38,28 @@ typedef struct pt__alias {
     float p;
 } pt__alias;
 
-/* Row header of a user: offset of its row in u_* and the importance factor of its
- * alpha-transformed transitions (sum over the row of (w / row sum)^alpha; 1 when alpha = 1). */
+/* Row header of a user: its row u_*[off, end) with room up to off + cap (rows that grow by
+ * pt_recommender_sync move to the end of the arrays with room to spare), and the importance
+ * factor of its alpha-transformed transitions (sum over the row of (w / row sum)^alpha; 1 when
+ * alpha = 1). */
 typedef struct pt__urow {
-    uint32_t off;
+    uint32_t off, end;
     float c;
+    uint32_t cap;
 } pt__urow;
 
-/* Row header of an item: offset in i_*, importance factor, offset of its features in if_* and
- * how many tags, categories and brands it has (in that order in if_*). 16 bytes, so a walker's
- * prefetch of one header brings everything a step from the item needs. */
+/* Row header of an item: its row i_*[off, end) with room up to off + cap, importance factor,
+ * offset of its features in if_* and how many tags, categories and brands it has (in that
+ * order in if_*). 24 bytes, so a walker's prefetch of one header brings everything a step from
+ * the item needs. */
 typedef struct pt__irow {
-    uint32_t off;
+    uint32_t off, end;
     float c;
     uint32_t f_off;
     uint16_t n_tag;
     uint8_t n_cat;
     uint8_t n_brand;
+    uint32_t cap;
 } pt__irow;
 
 /* Row header of a feature: its items (fi_*), the items of its children categories and its own
@@ -114,6 +119,16 @@ struct pt_recommender {
     uint32_t *children;      /* category children, CSR by ch_off */
     uint32_t *ch_off;        /* [n_feats + 1] */
     uint64_t n_ui;           /* aggregated user-item edges */
+    uint64_t u_len, i_len;   /* used length of the u_* and i_* arrays (rows and their room) */
+    uint64_t u_cap, i_cap;   /* allocated length of the u_* and i_* arrays; 0 = as built */
+    uint32_t user_cap, item_cap; /* allocated rows of the per-user and per-item arrays; 0 = as
+                                    built (n_users + 1, n_items + 1) */
+    uint32_t ease_n;         /* items when ease_b was fitted (later items have no EASE row) */
+    uint64_t j_seen;         /* graph change-journal position taken in (pt_recommender_sync) */
+    uint32_t scratch_gen;    /* bumped whenever per-user/item/feature arrays grow */
+    uint32_t *pop_pos;       /* [n_items] position in pop_order, made by the first sync */
+    uint32_t node_cap;       /* allocated entries of loc and kind; 0 = n_nodes as built */
+    int broken;              /* a sync failed half-way: queries fail until a sync rebuilds */
     double *ease_b;          /* [n_items * n_items] EASE^R weights, row i = query item i, or
                                 NULL (methods other than ease / hybrid) */
     uint64_t n_if;           /* item-feature edges */
@@ -181,10 +196,20 @@ struct pt_rec_scratch {
 int pt__walk_index_build(pt_recommender *r);
 /* Free every array of the index (not `r`). */
 void pt__walk_index_free(pt_recommender *r);
+/* Weight of one behaviour edge of role `role` with stored weight `w`: the action weight,
+ * scaled by the rating for rated/reviewed edges (see docs/WALKS.md). */
+double pt__walk_edge_weight(const pt_walk_params *p, pt_role role, double w);
+/* Alias entries out[0..n) over w^alpha for destinations dst, pa[j] = (w_j / sum w)^alpha;
+ * qv, sm, lg: scratch of n entries. Returns the row's importance factor (1 when empty). */
+float pt__walk_alias(const uint32_t *dst, const float *w, uint32_t n, double alpha,
+                     pt__alias *out, float *pa, double *qv, uint32_t *sm, uint32_t *lg);
 /* Position of item `it` in user `u`'s row, or PT__NOIDX. */
 uint32_t pt__walk_user_find(const pt_recommender *r, uint32_t u, uint32_t it);
 /* Parent category of feature f or PT__NOIDX. */
 uint32_t pt__walk_parent(const pt_recommender *r, uint32_t f);
+
+/* --- sync.c ------------------------------------------------------------------------------- */
+/* pt_recommender_sync is public (pt_walk.h); sync.c also owns the rebuild it falls back to. */
 
 /* --- sample.c ------------------------------------------------------------------------------ */
 /* Sample walks from the query items s->qi/s->qw (s->n_q of them) with the recommender's

@@ -176,7 +176,11 @@ PT_API void pt_recommender_free(pt_recommender *r);
  * edges, not by a rebuild. Takes the graph's read lock. Not concurrent with queries on `r`: the
  * caller serialises (for example a rwlock where queries are readers and sync is the writer).
  * Exact models fitted at build time (EASE^R) keep their item-item matrix; a user's new items
- * count at once in every method. @return PT_OK or PT_ENOMEM (then `r` is as before).
+ * count at once in every method. Features of items appended later and the EASE^R matrix wait
+ * for a rebuild; a recommender that fell further behind than the graph's change journal keeps
+ * (an eighth of the graph) is rebuilt from the graph. See docs/WALKS.md ("Real-time updates").
+ * @return PT_OK, or PT_ENOMEM: then queries on `r` fail with PT_ENOMEM until a later sync
+ *         succeeds (it rebuilds).
  */
 PT_API int pt_recommender_sync(pt_recommender *r);
 

@@ -13,6 +13,9 @@
  *   bench_recommend converge [--ml u.data] : Pixie walk estimate (restart 1, no multi-hit)
  *       against exact RP3beta, overlap@10 and Spearman rank correlation of the top 100, by
  *       step budget.
+ *   bench_recommend sync [--ml u.data | --nt FILE] [--events N] [--method M] : single events
+ *       appended one at a time, each followed by pt_recommender_sync and one recommend +
+ *       explain for its user; p50 / p99 against a full rebuild.
  *
  * Uses only the public API (it is a tool, like the CLI).
  */
@@ -647,9 +650,106 @@ static int run_converge(int argc, char **argv) {
     return 0;
 }
 
+/* --- sync ------------------------------------------------------------------------------------ */
+
+/* Real-time updates: --events N single events (a random existing user views a random existing
+ * item, and every tenth event comes from a new user on a new item) appended to the graph one
+ * at a time, each followed by pt_recommender_sync and one recommend + explain for that user;
+ * p50 / p99 of the sync alone and of sync + query, against the time of a full rebuild
+ * (pt_recommender_new) of the same recommender. */
+static int run_sync(int argc, char **argv) {
+    pt_ctx *ctx;
+    if (pt_ctx_new(&ctx) != PT_OK) {
+        return 3;
+    }
+    pt_graph *g = load_graph(ctx, argc, argv);
+    const char *ne = opt(argc, argv, "--events");
+    int n_ev = ne != NULL ? atoi(ne) : 2000;
+    pt_walk_params p;
+    pt_walk_params_default(&p);
+    const char *m = opt(argc, argv, "--method");
+    if (m != NULL && pt_rec_method_parse(m, &p.method) != PT_OK) {
+        fprintf(stderr, "unknown method %s\n", m);
+        return 1;
+    }
+    pt_recommender *r;
+    double t0 = now_s();
+    if (pt_recommender_new(ctx, g, &p, &r) != PT_OK) {
+        fprintf(stderr, "%s\n", pt_ctx_errmsg(ctx));
+        return 3;
+    }
+    double t_build = now_s() - t0;
+    pt_rec_scratch *s;
+    if (pt_rec_scratch_new(r, &s) != PT_OK) {
+        return 3;
+    }
+    uint32_t n_nodes = pt_graph_node_count(g);
+    pt_node_id *users = malloc(n_nodes * sizeof *users), *items = malloc(n_nodes * sizeof *items);
+    size_t nu = 0, ni = 0;
+    for (pt_node_id v = 0; v < n_nodes; v++) {
+        if (pt_recommender_user_items(r, v) > 0) {
+            users[nu++] = v;
+        } else if (pt_recommender_is_item(r, v)) {
+            items[ni++] = v;
+        }
+    }
+    pt_node_id viewed = pt_graph_intern(g, PT_VIEWED, strlen(PT_VIEWED), PT_TERM_IRI);
+    double *t_sync = malloc((size_t)n_ev * sizeof *t_sync), *t_all = malloc((size_t)n_ev * sizeof *t_all);
+    uint64_t rng = 12345;
+    pt_rec_item out[10];
+    for (int e = 0; e < n_ev; e++) {
+        rng = rng * 6364136223846793005ULL + 1442695040888963407ULL;
+        pt_node_id u, it;
+        if (e % 10 == 9) {
+            char buf[96];
+            int l = snprintf(buf, sizeof buf, "https://bench.example/user/new%d", e);
+            u = pt_graph_intern(g, buf, (size_t)l, PT_TERM_IRI);
+            l = snprintf(buf, sizeof buf, "https://bench.example/item/new%d", e);
+            it = pt_graph_intern(g, buf, (size_t)l, PT_TERM_IRI);
+        } else {
+            u = users[(rng >> 33) % nu];
+            it = items[(rng >> 13) % ni];
+        }
+        double a = now_s();
+        pt_graph_add_edge(g, u, viewed, it, 1.0f, 2000000000 + e);
+        double b = now_s();
+        if (pt_recommender_sync(r) != PT_OK) {
+            fprintf(stderr, "sync: %s\n", pt_ctx_errmsg(ctx));
+            return 3;
+        }
+        double c = now_s();
+        pt_rec_query q;
+        pt_rec_query_init(&q, u, 10);
+        q.explain = 1;
+        size_t n;
+        int flags;
+        if (pt_recommend(r, s, &q, out, &n, &flags) != PT_OK) {
+            fprintf(stderr, "recommend: %s\n", pt_ctx_errmsg(ctx));
+            return 3;
+        }
+        t_sync[e] = c - b;
+        t_all[e] = now_s() - a;
+    }
+    qsort(t_sync, (size_t)n_ev, sizeof *t_sync, cmp_d);
+    qsort(t_all, (size_t)n_ev, sizeof *t_all, cmp_d);
+    printf("method %s: full build %.1f ms; %d single events: sync p50 %.1f us p99 %.1f us; "
+           "append + sync + recommend/explain p50 %.3f ms p99 %.3f ms\n",
+           pt_rec_method_name(p.method), t_build * 1e3, n_ev, t_sync[n_ev / 2] * 1e6,
+           t_sync[n_ev * 99 / 100] * 1e6, t_all[n_ev / 2] * 1e3, t_all[n_ev * 99 / 100] * 1e3);
+    free(t_sync);
+    free(t_all);
+    free(users);
+    free(items);
+    pt_rec_scratch_free(s);
+    pt_recommender_free(r);
+    pt_graph_free(g);
+    pt_ctx_free(ctx);
+    return 0;
+}
+
 int main(int argc, char **argv) {
     if (argc < 2) {
-        fprintf(stderr, "usage: bench_recommend tune|latency|converge [options]\n");
+        fprintf(stderr, "usage: bench_recommend tune|latency|converge|sync [options]\n");
         return 1;
     }
     genres_path = opt(argc, argv, "--genres");
@@ -661,6 +761,9 @@ int main(int argc, char **argv) {
     }
     if (strcmp(argv[1], "converge") == 0) {
         return run_converge(argc, argv);
+    }
+    if (strcmp(argv[1], "sync") == 0) {
+        return run_sync(argc, argv);
     }
     fprintf(stderr, "unknown mode %s\n", argv[1]);
     return 1;
