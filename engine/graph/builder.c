@@ -53,6 +53,9 @@ struct pt_builder {
     char **pfx_name, **pfx_iri;
     size_t n_pfx, pfx_cap;
     char *base;
+
+    /* vectors copied from the graph the builder was seeded with (ids are kept), or NULL */
+    struct pt__vecs *vecs;
 };
 
 /* --- strings and interning ----------------------------------------------------------------- */
@@ -386,8 +389,8 @@ uint64_t pt_builder_triple_count(const pt_builder *b) {
 
 /* --- life cycle ---------------------------------------------------------------------------- */
 
-/* Copy every node, edge, literal and the metadata of `g` into the empty builder `b`, keeping
- * node ids: nodes are interned in id order, so node v of g is node v of b. */
+/* Copy every node, edge, literal, vector and the metadata of `g` into the empty builder `b`,
+ * keeping node ids: nodes are interned in id order, so node v of g is node v of b. */
 static int copy_graph(pt_builder *b, const pt_graph *g) {
     for (uint32_t v = 0; v < g->n_nodes; v++) {
         const char *raw = pt__node_raw(g, v);
@@ -414,6 +417,9 @@ static int copy_graph(pt_builder *b, const pt_graph *g) {
     }
     if (g->base != NULL && g->base[0] != '\0') {
         pt_builder_set_base(b, g->base);
+    }
+    if (!b->oom && pt__vecs_copy(b->ctx, g->vecs, &b->vecs) != PT_OK) {
+        b->oom = 1;
     }
     return b->oom ? PT_ENOMEM : PT_OK;
 }
@@ -484,6 +490,7 @@ void pt_builder_free(pt_builder *b) {
     pt__free(b->ctx, b->pfx_name);
     pt__free(b->ctx, b->pfx_iri);
     pt__free(b->ctx, b->base);
+    pt__vecs_free(b->vecs);
     pt__free(b->ctx, b);
 }
 
@@ -869,6 +876,8 @@ int pt_builder_finish(pt_builder *b, pt_graph **out) {
     b->node_off = NULL;
     b->hash = NULL;
     g->id_type = pt_graph_lookup(g, PT_RDF_TYPE, strlen(PT_RDF_TYPE), PT_TERM_IRI);
+    g->vecs = b->vecs;
+    b->vecs = NULL;
     pt__progress(ctx, "build", 3, 3);
     *out = g;
     g = NULL;

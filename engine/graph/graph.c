@@ -105,6 +105,8 @@ void pt__graph_release(pt_graph *g) {
     }
     pt__closure_free(ctx, g->closure);
     g->closure = NULL;
+    pt__vecs_free(g->vecs);
+    g->vecs = NULL;
     pt__arena_free(&g->arena);
 }
 
@@ -565,6 +567,7 @@ void pt_graph_memory_detail(const pt_graph *g, pt_graph_mem *out) {
     out->literals = rows * 8 + l * (4 + 8 + 4 + 2) + g->n_dlit * 30;
     out->dictionary = (size_t)g->n_pool_nodes * 8 + n * 2 +
                       (size_t)(g->hash_mask + 1) * sizeof(pt__slot);
+    out->vectors = pt__vecs_memory(g->vecs);
 }
 
 size_t pt_graph_memory(const pt_graph *g, size_t *string_bytes) {
@@ -573,7 +576,7 @@ size_t pt_graph_memory(const pt_graph *g, size_t *string_bytes) {
     if (string_bytes != NULL) {
         *string_bytes = d.strings;
     }
-    return d.adjacency + d.literals + d.dictionary + d.strings;
+    return d.adjacency + d.literals + d.dictionary + d.strings + d.vectors;
 }
 
 int pt__graph_rehash(pt_graph *g, uint64_t min_slots) {

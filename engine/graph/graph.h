@@ -17,6 +17,9 @@
  * (datatype node or PT_NONE), lit_lang (index into langs[], 0 = no language). Appended literals
  * are chained like delta edges.
  *
+ * Vectors. Float32 vectors keyed by (node, pred) live in a separate struct pt__vecs (vector.c),
+ * NULL until the first one is set or mapped; see the comment at the top of vector.c.
+ *
  * Ownership. Arrays either point into a mapped segment (map_base != NULL; the mapping is
  * MAP_PRIVATE and writable, so in-place updates of weight/time/hash never reach the file) or
  * were allocated by the builder/compaction; `owned` bits say which to free.
@@ -124,6 +127,9 @@ struct pt_graph {
 
     /* well-known ids, PT_NONE when absent */
     pt_node_id id_type;
+
+    /* vectors (vector.c), NULL when the graph has none */
+    struct pt__vecs *vecs;
 };
 
 /* String of node v with its kind byte first (never NULL for v < n_nodes). */
@@ -170,5 +176,39 @@ int pt__graph_rehash(pt_graph *g, uint64_t min_slots);
 
 /* Hash a node string together with its kind. */
 uint64_t pt__term_hash(const char *str, size_t len, pt_term_kind kind);
+
+/* --- vectors (vector.c) ------------------------------------------------------------------ */
+
+/* One vector record: in memory and, byte for byte, one entry of the segment's vec_table
+ * section (24 bytes, little-endian). `off` counts floats from the start of the data. */
+typedef struct pt__vrec {
+    uint32_t node, pred, dim, zero;
+    uint64_t off;
+} pt__vrec;
+
+/* Make `*out` a vector set reading records and floats in place from a mapped segment
+ * (read-only; copied on the first modification). `rec` must be sorted by (pred, node);
+ * each record is bounds-checked against `n_data` and `n_nodes` when read. PT_OK or PT_ENOMEM. */
+int pt__vecs_attach(pt_ctx *ctx, const pt__vrec *rec, uint64_t n_rec, const float *data,
+                    uint64_t n_data, uint32_t n_nodes, struct pt__vecs **out);
+
+/* Copy every vector of `src` (NULL: none) into a new, compact, owned set `*out` (NULL when
+ * src has none). For the builder seeded with a graph (compaction keeps vectors this way).
+ * Takes no graph lock: the caller holds one or owns the graph. PT_OK or PT_ENOMEM. */
+int pt__vecs_copy(pt_ctx *ctx, const struct pt__vecs *src, struct pt__vecs **out);
+
+/* Free a vector set; NULL is a no-op. */
+void pt__vecs_free(struct pt__vecs *vs);
+
+/* Number of vectors in `vs` (NULL: 0). */
+uint64_t pt__vecs_count(const struct pt__vecs *vs);
+
+/* The i-th record in (pred, node) order and its floats, or NULL when the sorted view cannot be
+ * built (out of memory) or the record points outside the data (corrupt unverified segment).
+ * No graph lock taken: the caller holds one. */
+const pt__vrec *pt__vecs_sorted(const struct pt__vecs *vs, uint64_t i, const float **data);
+
+/* Bytes the vector set holds or maps. */
+size_t pt__vecs_memory(const struct pt__vecs *vs);
 
 #endif /* PT_GRAPH_INT_H */

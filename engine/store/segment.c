@@ -13,6 +13,7 @@
  * mapping / verifying.
  */
 #include <errno.h>
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
@@ -44,7 +45,8 @@
 #define H_FLAGS 100    /* u32 flags, 0 (a reader refuses unknown flags) */
 #define H_PROBE 104    /* u64 pt__term_hash of PROBE_IRI when the hash was written */
 #define H_CREATED 112  /* i64 unix time of writing */
-#define H_TABLE 128    /* section table, PT__SEC_COUNT entries of ENTRY bytes */
+#define H_N_VECS 120   /* u64 vectors (version 2; reserved, zero, in version 1) */
+#define H_TABLE 128    /* section table, one entry of ENTRY bytes per section */
 #define H_CRC 4092     /* u32 CRC-32 of bytes 0..4091 */
 #define ENTRY 32       /* u32 id, u32 element size, u64 offset, u64 length, u32 crc, u32 0 */
 
@@ -82,6 +84,8 @@ static const struct {
     [PT__SEC_LANGS] = {"langs", 1},
     [PT__SEC_BASE] = {"base", 1},
     [PT__SEC_PREFIXES] = {"prefixes", 1},
+    [PT__SEC_VEC_TABLE] = {"vec_table", (uint32_t)sizeof(pt__vrec)},
+    [PT__SEC_VEC_DATA] = {"vec_data", 4},
 };
 
 /* One section as the header describes it. */
@@ -93,8 +97,10 @@ typedef struct sect {
 /* The decoded header of a segment. */
 typedef struct hdr {
     uint32_t version, n_nodes, n_langs, id_type, flags;
+    int n_sect; /* sections in the file: PT__SEC_COUNT_V1 or PT__SEC_COUNT */
     uint64_t generation, file_len, n_edges, n_lits, pool_len, slots, hash_used, n_prefixes;
     uint64_t probe;
+    uint64_t n_vecs, n_floats; /* version 2; 0 in version 1 */
     uint32_t crc;
     sect sec[PT__SEC_COUNT + 1];
 } hdr;
@@ -391,6 +397,33 @@ static int put_sections(writer *w, const pt_graph *g) {
         PT_TRY(put_str(w, g->prefix_iri[i]));
     }
     end(w);
+
+    /* Vectors in (pred, node) order, their floats packed in the same order, so each kind's
+     * vectors are contiguous in the file and in the mapping. */
+    uint64_t n_vecs = pt__vecs_count(g->vecs), at_float = 0;
+    PT_TRY(begin(w, PT__SEC_VEC_TABLE));
+    for (uint64_t i = 0; i < n_vecs; i++) {
+        const float *data;
+        const pt__vrec *r = pt__vecs_sorted(g->vecs, i, &data);
+        if (r == NULL) {
+            rc = pt__error(w->ctx, PT_ENOMEM,
+                           "%s: cannot list vector %llu (out of memory, or a corrupt segment "
+                           "was opened without verification)",
+                           w->name, (unsigned long long)i);
+            goto done;
+        }
+        pt__vrec out = {r->node, r->pred, r->dim, 0, at_float};
+        PT_TRY(put(w, &out, sizeof out));
+        at_float += r->dim;
+    }
+    end(w);
+    PT_TRY(begin(w, PT__SEC_VEC_DATA));
+    for (uint64_t i = 0; i < n_vecs; i++) {
+        const float *data;
+        const pt__vrec *r = pt__vecs_sorted(g->vecs, i, &data);
+        PT_TRY(put(w, data, (size_t)r->dim * sizeof(float)));
+    }
+    end(w);
     PT_TRY(pad(w));
     PT_TRY(flush(w));
 done:
@@ -419,6 +452,7 @@ static void fill_header(uint8_t *page, const writer *w, const pt_graph *g, uint6
     put32(page, H_FLAGS, 0);
     put64(page, H_PROBE, pt__term_hash(PROBE_IRI, strlen(PROBE_IRI), PT_TERM_IRI));
     put64(page, H_CREATED, (uint64_t)(int64_t)time(NULL));
+    put64(page, H_N_VECS, pt__vecs_count(g->vecs));
     for (int id = 1; id <= PT__SEC_COUNT; id++) {
         size_t e = H_TABLE + (size_t)(id - 1) * ENTRY;
         put32(page, e, (uint32_t)id);
@@ -433,7 +467,8 @@ static void fill_header(uint8_t *page, const writer *w, const pt_graph *g, uint6
 /* Bytes the segment of `g` will take, roughly (for progress reports only). */
 static uint64_t estimate(const pt_graph *g) {
     return g->pool_len + (uint64_t)g->n_nodes * 34 + (uint64_t)g->n_csr_edges * 32 +
-           (uint64_t)g->n_csr_lits * 26 + (g->hash != NULL ? (g->hash_mask + 1) * 8 : 0);
+           (uint64_t)g->n_csr_lits * 26 + (g->hash != NULL ? (g->hash_mask + 1) * 8 : 0) +
+           pt__vecs_memory(g->vecs);
 }
 
 int pt__segment_write(pt_ctx *ctx, pt_graph *g, int fd, const char *name, uint64_t generation,
@@ -515,7 +550,7 @@ done:
 
 /* Return the first section that ends past `size` bytes (for "truncated" messages), or 0. */
 static int first_past(const hdr *h, uint64_t size) {
-    for (int id = 1; id <= PT__SEC_COUNT; id++) {
+    for (int id = 1; id <= h->n_sect; id++) {
         if (h->sec[id].off > size || h->sec[id].len > size - h->sec[id].off) {
             return id;
         }
@@ -550,6 +585,7 @@ static int read_header(pt_ctx *ctx, const char *name, const uint8_t *p, uint64_t
         return pt__error(ctx, PT_ESTORE, "%s: segment format version %u is not valid", name,
                          h->version);
     }
+    h->n_sect = h->version == 1 ? PT__SEC_COUNT_V1 : PT__SEC_COUNT;
     h->crc = get32(p, H_CRC);
     uint32_t crc = pt__crc32(0, p, H_CRC);
     if (crc != h->crc) {
@@ -558,7 +594,7 @@ static int read_header(pt_ctx *ctx, const char *name, const uint8_t *p, uint64_t
                          "section 'header'",
                          name, h->crc, crc);
     }
-    if (get32(p, H_HDR_SIZE) != PT__SEG_PAGE || get32(p, H_N_SECT) != PT__SEC_COUNT) {
+    if (get32(p, H_HDR_SIZE) != PT__SEG_PAGE || get32(p, H_N_SECT) != (uint32_t)h->n_sect) {
         return pt__error(ctx, PT_ESTORE, "%s: header size %u or section count %u unexpected", name,
                          get32(p, H_HDR_SIZE), get32(p, H_N_SECT));
     }
@@ -581,9 +617,10 @@ static int read_header(pt_ctx *ctx, const char *name, const uint8_t *p, uint64_t
     h->n_prefixes = get64(p, H_N_PREFIX);
     h->id_type = get32(p, H_ID_TYPE);
     h->probe = get64(p, H_PROBE);
+    h->n_vecs = h->version >= 2 ? get64(p, H_N_VECS) : 0;
 
     uint64_t prev_end = PT__SEG_PAGE;
-    for (int id = 1; id <= PT__SEC_COUNT; id++) {
+    for (int id = 1; id <= h->n_sect; id++) {
         size_t e = H_TABLE + (size_t)(id - 1) * ENTRY;
         sect *s = &h->sec[id];
         s->off = get64(p, e + 8);
@@ -608,6 +645,7 @@ static int read_header(pt_ctx *ctx, const char *name, const uint8_t *p, uint64_t
         }
         prev_end = s->off + s->len;
     }
+    h->n_floats = h->n_sect >= PT__SEC_VEC_DATA ? h->sec[PT__SEC_VEC_DATA].len / 4 : 0;
     if (h->file_len % PT__SEG_PAGE != 0) {
         return pt__error(ctx, PT_ESTORE, "%s: file length %llu is not a multiple of %u", name,
                          (unsigned long long)h->file_len, PT__SEG_PAGE);
@@ -617,7 +655,7 @@ static int read_header(pt_ctx *ctx, const char *name, const uint8_t *p, uint64_t
         return pt__error(ctx, PT_ESTORE,
                          "%s: truncated: %llu of %llu bytes present, section '%s' is cut off", name,
                          (unsigned long long)size, (unsigned long long)h->file_len,
-                         SECS[id != 0 ? id : PT__SEC_COUNT].name);
+                         SECS[id != 0 ? id : h->n_sect].name);
     }
     if (size > h->file_len) {
         return pt__error(ctx, PT_ESTORE,
@@ -671,6 +709,14 @@ static int check_counts(pt_ctx *ctx, const char *name, const hdr *h) {
     PT_TRY(want_count(ctx, name, h, PT__SEC_LIT_STR, "n_lits", h->n_lits));
     PT_TRY(want_count(ctx, name, h, PT__SEC_LIT_DT, "n_lits", h->n_lits));
     PT_TRY(want_count(ctx, name, h, PT__SEC_LIT_LANG, "n_lits", h->n_lits));
+    if (h->n_sect >= PT__SEC_VEC_DATA) {
+        PT_TRY(want_count(ctx, name, h, PT__SEC_VEC_TABLE, "n_vectors", h->n_vecs));
+        uint64_t floats = h->n_floats;
+        if ((h->n_vecs == 0) != (floats == 0) || floats / PT_VEC_MAX_DIM > h->n_vecs) {
+            return bad_len(ctx, name, PT__SEC_VEC_DATA, h->sec[PT__SEC_VEC_DATA].len,
+                           "n_vectors", h->n_vecs);
+        }
+    }
     if (n > 0 && h->pool_len < 2 * n) {
         /* Every node string takes at least its kind byte and its NUL. */
         return bad_len(ctx, name, PT__SEC_POOL, h->pool_len, "2 x n_nodes", 2 * n);
@@ -761,6 +807,27 @@ static int check_ends(pt_ctx *ctx, const char *name, const uint8_t *base, const 
         return pt__error(ctx, PT_ESTORE,
                          "%s: expected %llu prefix name/IRI pairs, section 'prefixes'", name,
                          (unsigned long long)h->n_prefixes);
+    }
+    if (h->n_vecs > 0) {
+        /* The first and last records: in range, the data starting at 0 and ending at the
+         * section's end. The rest are bounds-checked as they are read (and all by verify). */
+        const pt__vrec *rec = (const pt__vrec *)(base + h->sec[PT__SEC_VEC_TABLE].off);
+        const pt__vrec *ends[2] = {&rec[0], &rec[h->n_vecs - 1]};
+        for (int i = 0; i < 2; i++) {
+            const pt__vrec *r = ends[i];
+            if (r->node >= h->n_nodes || r->pred >= h->n_nodes || r->dim == 0 ||
+                r->dim > PT_VEC_MAX_DIM || r->off > h->n_floats ||
+                r->dim > h->n_floats - r->off || (i == 0 && r->off != 0) ||
+                (i == 1 && r->off + r->dim != h->n_floats)) {
+                return pt__error(ctx, PT_ESTORE,
+                                 "%s: %s vector record (node %u, predicate %u, dimension %u, "
+                                 "offset %llu) does not fit %u nodes and %llu floats, section "
+                                 "'vec_table'",
+                                 name, i == 0 ? "first" : "last", r->node, r->pred, r->dim,
+                                 (unsigned long long)r->off, h->n_nodes,
+                                 (unsigned long long)h->n_floats);
+            }
+        }
     }
     return PT_OK;
 }
@@ -870,6 +937,11 @@ static int attach(pt_ctx *ctx, pt_graph *g, uint8_t *base, const hdr *h) {
     g->prefix_iri = iris;
     g->n_prefixes = (size_t)h->n_prefixes;
     g->base = h->sec[PT__SEC_BASE].len > 0 ? (char *)AT(PT__SEC_BASE) : NULL;
+    if (h->n_vecs > 0 && pt__vecs_attach(ctx, AT(PT__SEC_VEC_TABLE), h->n_vecs,
+                                         AT(PT__SEC_VEC_DATA), h->n_floats, h->n_nodes,
+                                         &g->vecs) != PT_OK) {
+        return pt__error(ctx, PT_ENOMEM, "out of memory mapping a segment");
+    }
 #undef AT
     return PT_OK;
 }
@@ -987,6 +1059,52 @@ static int check_nodes(pt_ctx *ctx, const char *name, const uint8_t *base, const
     return PT_OK;
 }
 
+/* Check every vector record: ids are nodes, the dimension in 1..PT_VEC_MAX_DIM, the reserved
+ * word zero, records strictly increasing by (pred, node), floats packed in record order (each
+ * offset the sum of the dimensions before it, the last ending at the data's end), and every
+ * float finite. */
+static int check_vectors(pt_ctx *ctx, const char *name, const uint8_t *base, const hdr *h) {
+    const pt__vrec *rec = (const pt__vrec *)(base + h->sec[PT__SEC_VEC_TABLE].off);
+    uint64_t at = 0;
+    for (uint64_t i = 0; i < h->n_vecs; i++) {
+        const pt__vrec *r = &rec[i];
+        const char *why = NULL;
+        if (r->node >= h->n_nodes || r->pred >= h->n_nodes) {
+            why = "an id that is not a node";
+        } else if (r->dim == 0 || r->dim > PT_VEC_MAX_DIM) {
+            why = "a dimension out of range";
+        } else if (r->zero != 0) {
+            why = "a non-zero reserved word";
+        } else if (r->off != at || r->dim > h->n_floats - at) {
+            why = "an offset that does not follow the previous vector";
+        } else if (i > 0 && (rec[i - 1].pred > r->pred ||
+                             (rec[i - 1].pred == r->pred && rec[i - 1].node >= r->node))) {
+            why = "a (predicate, node) not after the previous record's";
+        }
+        if (why != NULL) {
+            return pt__error(ctx, PT_ESTORE,
+                             "%s: vector record %llu (node %u, predicate %u, dimension %u, "
+                             "offset %llu) has %s, section 'vec_table'",
+                             name, (unsigned long long)i, r->node, r->pred, r->dim,
+                             (unsigned long long)r->off, why);
+        }
+        at += r->dim;
+    }
+    if (at != h->n_floats) {
+        return pt__error(ctx, PT_ESTORE,
+                         "%s: vector records cover %llu of %llu floats, section 'vec_data'", name,
+                         (unsigned long long)at, (unsigned long long)h->n_floats);
+    }
+    const float *data = (const float *)(base + h->sec[PT__SEC_VEC_DATA].off);
+    for (uint64_t i = 0; i < h->n_floats; i++) {
+        if (!isfinite(data[i])) {
+            return pt__error(ctx, PT_ESTORE, "%s: float %llu is not finite, section 'vec_data'",
+                             name, (unsigned long long)i);
+        }
+    }
+    return PT_OK;
+}
+
 /* Check the bodies that readers trust without looking: node strings and classes
  * (check_nodes), hash slots in range and counted right, offsets, ids, literal strings and
  * language indices in range. */
@@ -1039,6 +1157,7 @@ static int check_bodies(pt_ctx *ctx, const char *name, const uint8_t *base, cons
                              name, (unsigned long long)i, lit_lang[i], h->n_langs);
         }
     }
+    PT_TRY(check_vectors(ctx, name, base, h));
 done:
     return rc;
 }
@@ -1075,11 +1194,11 @@ int pt__segment_verify(pt_ctx *ctx, int fd, const char *name, pt__seg_info *info
     madvise(m, (size_t)size, MADV_SEQUENTIAL);
 #endif
     int reserved = 0;
-    for (int id = 1; id <= PT__SEC_COUNT; id++) {
+    for (int id = 1; id <= h.n_sect; id++) {
         reserved |= get32(base, H_TABLE + (size_t)(id - 1) * ENTRY + 28) != 0;
     }
-    if (reserved || !zero_gap(base, H_CREATED + 8, H_TABLE) ||
-        !zero_gap(base, H_TABLE + (uint64_t)PT__SEC_COUNT * ENTRY, H_CRC)) {
+    if (reserved || !zero_gap(base, h.version >= 2 ? H_N_VECS + 8 : H_CREATED + 8, H_TABLE) ||
+        !zero_gap(base, H_TABLE + (uint64_t)h.n_sect * ENTRY, H_CRC)) {
         rc = pt__error(ctx, PT_ESTORE,
                        "%s: reserved header bytes are not zero, section "
                        "'header'",
@@ -1087,7 +1206,7 @@ int pt__segment_verify(pt_ctx *ctx, int fd, const char *name, pt__seg_info *info
         goto done;
     }
     uint64_t prev_end = PT__SEG_PAGE;
-    for (int id = 1; id <= PT__SEC_COUNT; id++) {
+    for (int id = 1; id <= h.n_sect; id++) {
         const sect *s = &h.sec[id];
         if (!zero_gap(base, prev_end, s->off)) {
             rc = pt__error(ctx, PT_ESTORE,

@@ -18,7 +18,8 @@
 #include "graph/graph.h"
 
 #define PT__SEG_MAGIC "PTGRAPH"    /* 7 characters and the NUL: 8 bytes */
-#define PT__SEG_VERSION 1u         /* the format this build writes and the newest it reads */
+#define PT__SEG_VERSION 2u         /* the format this build writes and the newest it reads; it
+                                    * also reads version 1 (no vector sections) */
 #define PT__SEG_PAGE 4096u         /* header size and section alignment */
 #define PT__SEG_ENDIAN 0x0A0B0C0Du /* stored as 0D 0C 0B 0A by a little-endian writer */
 
@@ -45,7 +46,10 @@ enum pt__sec {
     PT__SEC_LANGS,
     PT__SEC_BASE,
     PT__SEC_PREFIXES,
-    PT__SEC_COUNT = PT__SEC_PREFIXES /* number of sections */
+    PT__SEC_COUNT_V1 = PT__SEC_PREFIXES, /* sections of a version-1 segment */
+    PT__SEC_VEC_TABLE,                   /* version 2: pt__vrec records, by (pred, node) */
+    PT__SEC_VEC_DATA,                    /* version 2: their floats, packed in record order */
+    PT__SEC_COUNT = PT__SEC_VEC_DATA     /* sections of the version this build writes */
 };
 
 /* What a segment's header says about the file, as far as the store needs it. */
@@ -69,15 +73,17 @@ int pt__segment_write(pt_ctx *ctx, pt_graph *g, int fd, const char *name, uint64
 
 /* Map the segment open on `fd` (the descriptor may be closed afterwards) and make a graph
  * whose arrays point into the mapping. Checks the header, its checksum, the section table and
- * that every section's length agrees with the counts; does not read the sections' bodies, so
- * it costs a few page faults whatever the graph's size. Returns PT_OK with `*out` set,
+ * that every section's length agrees with the counts; does not read the sections' bodies
+ * (beyond the ends of the offset arrays and the first and last vector record), so it costs a
+ * few page faults whatever the graph's size. Vectors are read in place (struct pt__vecs). Returns PT_OK with `*out` set,
  * PT_ESTORE with "<name>: <what>, section '<section>'" in the message, PT_EIO or PT_ENOMEM. */
 int pt__segment_map(pt_ctx *ctx, int fd, const char *name, pt_graph **out, pt__seg_info *info);
 
 /* Read the whole segment open on `fd`: the checks of pt__segment_map, the CRC of every section,
  * zero padding, and the structural facts that reading functions rely on (offsets monotone and
  * ending at the counts, node and literal ids in range, strings inside the pool, the hash's
- * slots in range with at least one empty). Sorting and the in/out transpose are left to
+ * slots in range with at least one empty; every vector record's ids, dimension and offset,
+ * records sorted and floats packed and finite). Sorting and the in/out transpose are left to
  * pt__graph_check(). Fills `*info` when non-NULL. Returns PT_OK, PT_ESTORE or PT_EIO. */
 int pt__segment_verify(pt_ctx *ctx, int fd, const char *name, pt__seg_info *info);
 

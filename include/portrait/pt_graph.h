@@ -309,6 +309,7 @@ typedef struct pt_graph_mem {
     size_t literals;   /**< literal property records (their text counts under strings) */
     size_t dictionary; /**< node string offsets, the IRI hash, classes and roles */
     size_t strings;    /**< IRIs, blank labels, literal text */
+    size_t vectors;    /**< node vectors (pt_vec.h): records, floats, their index */
 } pt_graph_mem;
 
 /** Fill `out` with the breakdown of the graph's memory. */

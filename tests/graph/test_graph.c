@@ -2,7 +2,8 @@
  * test_graph.c - the graph core: interning, the builder's sort and fold, CSR in both directions
  * checked against a brute-force model, literals, classes and roles through the vocabulary and a
  * shop's own mapping, event nodes, id resolution, appends with compaction, readers beside a
- * writer, and the out-of-memory paths.
+ * writer, and the out-of-memory paths; vectors on nodes (pt_vec.h) against a model, beside a
+ * writer, through compaction and out of memory.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -11,6 +12,7 @@
 #include <cmocka.h>
 
 #include "pt_test.h"
+#include <math.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -504,6 +506,335 @@ static void test_readers_beside_a_writer_see_consistent_graphs(void **state) {
     pt_graph_free(g);
 }
 
+/* --- vectors (pt_vec.h) --------------------------------------------------------------------- */
+
+/* A graph of `n` nodes http://x/n<k> (ids 0..n-1) and two predicates, ids n and n + 1. */
+static pt_graph *vec_graph(pt_ctx *ctx, uint32_t n) {
+    pt_builder *b;
+    pt_graph *g;
+    assert_int_equal(pt_builder_new(ctx, NULL, &b), PT_OK);
+    char name[64];
+    for (uint32_t k = 0; k < n; k++) {
+        snprintf(name, sizeof name, "http://x/n%u", k);
+        assert_int_equal(iri(b, name), k);
+    }
+    assert_int_equal(iri(b, PT_IMAGE_EMBEDDING), n);
+    assert_int_equal(iri(b, PT_SEQUENCE_EMBEDDING), n + 1);
+    assert_int_equal(pt_builder_finish(b, &g), PT_OK);
+    return g;
+}
+
+/* Fill v[0..dim) from a seed so that every (seed, i) gives a distinct exact float. */
+static void vec_fill(float *v, uint32_t dim, uint32_t seed) {
+    for (uint32_t i = 0; i < dim; i++) {
+        v[i] = (float)seed + (float)i / 1024.0f;
+    }
+}
+
+/* Assert that (node, pred) holds exactly the vector vec_fill(dim, seed). */
+static void vec_expect(const pt_graph *g, pt_node_id node, pt_node_id pred, uint32_t dim,
+                       uint32_t seed) {
+    float want[64], got[64];
+    assert_true(dim <= 64);
+    vec_fill(want, dim, seed);
+    memset(got, 0xAB, sizeof got);
+    assert_int_equal(pt_graph_get_vector(g, node, pred, got, 64), dim);
+    assert_memory_equal(got, want, dim * sizeof(float));
+}
+
+static void test_vectors_set_replace_get_remove(void **state) {
+    pt_ctx *ctx = *state;
+    pt_graph *g = vec_graph(ctx, 10);
+    pt_node_id img = 10, seq = 11;
+    float v[64];
+    assert_int_equal(pt_graph_vector_count(g, PT_NONE), 0);
+    assert_int_equal(pt_graph_get_vector(g, 3, img, NULL, 0), 0);
+    /* Set out of node order; the walk comes back in node order. */
+    static const uint32_t order[] = {7, 2, 9, 0, 5};
+    for (size_t k = 0; k < 5; k++) {
+        vec_fill(v, 8, order[k]);
+        assert_int_equal(pt_graph_set_vector(g, order[k], img, v, 8), PT_OK);
+    }
+    vec_fill(v, 4, 100);
+    assert_int_equal(pt_graph_set_vector(g, 2, seq, v, 4), PT_OK);
+    assert_int_equal(pt_graph_vector_count(g, PT_NONE), 6);
+    assert_int_equal(pt_graph_vector_count(g, img), 5);
+    assert_int_equal(pt_graph_vector_count(g, seq), 1);
+    assert_int_equal(pt_graph_vector_count(g, 3), 0);
+    pt_node_id node, pred, last = 0;
+    uint32_t dim;
+    for (uint64_t i = 0; i < 5; i++) {
+        assert_int_equal(pt_graph_vector_at(g, img, i, &node, &pred, &dim), PT_OK);
+        assert_int_equal(pred, img);
+        assert_int_equal(dim, 8);
+        assert_true(i == 0 || node > last);
+        last = node;
+        vec_expect(g, node, img, 8, node);
+    }
+    assert_int_equal(pt_graph_vector_at(g, img, 5, &node, &pred, &dim), PT_EINVAL);
+    assert_int_equal(node, PT_NONE);
+    assert_int_equal(pt_graph_vector_at(g, seq, 0, &node, &pred, &dim), PT_OK);
+    assert_int_equal(node, 2);
+    assert_int_equal(dim, 4);
+    /* Asking the dimension; a short buffer gets a prefix. */
+    assert_int_equal(pt_graph_get_vector(g, 7, img, NULL, 0), 8);
+    float two[2] = {0, 0};
+    assert_int_equal(pt_graph_get_vector(g, 7, img, two, 2), 8);
+    assert_true(two[0] == 7.0f && two[1] == 7.0f + 1.0f / 1024.0f);
+    /* Replace: same dimension in place, then another dimension. */
+    vec_fill(v, 8, 70);
+    assert_int_equal(pt_graph_set_vector(g, 7, img, v, 8), PT_OK);
+    vec_expect(g, 7, img, 8, 70);
+    vec_fill(v, 33, 71);
+    assert_int_equal(pt_graph_set_vector(g, 7, img, v, 33), PT_OK);
+    vec_expect(g, 7, img, 33, 71);
+    assert_int_equal(pt_graph_vector_count(g, img), 5);
+    /* Remove one, then every vector of a node. */
+    assert_int_equal(pt_graph_remove_vector(g, 9, img), 1);
+    assert_int_equal(pt_graph_remove_vector(g, 9, img), 0);
+    assert_int_equal(pt_graph_get_vector(g, 9, img, NULL, 0), 0);
+    vec_fill(v, 8, 200);
+    assert_int_equal(pt_graph_set_vector(g, 2, img, v, 8), PT_OK);
+    assert_int_equal(pt_graph_remove_vector(g, 2, PT_NONE), 2);
+    assert_int_equal(pt_graph_vector_count(g, PT_NONE), 3);
+    assert_int_equal(pt_graph_vector_count(g, seq), 0);
+    vec_expect(g, 0, img, 8, 0);
+    vec_expect(g, 5, img, 8, 5);
+    vec_expect(g, 7, img, 33, 71);
+    pt_graph_mem mem;
+    pt_graph_memory_detail(g, &mem);
+    assert_true(mem.vectors >= 3 * 8 * sizeof(float));
+    pt_graph_free(g);
+}
+
+static void test_vectors_reject_bad_input(void **state) {
+    pt_ctx *ctx = *state;
+    pt_graph *g = vec_graph(ctx, 4);
+    float v[4] = {1, 2, 3, 4};
+    assert_int_equal(pt_graph_set_vector(g, 4 + 2, 4, v, 4), PT_EINVAL);
+    assert_non_null(strstr(pt_ctx_errmsg(ctx), "node id 6"));
+    assert_int_equal(pt_graph_set_vector(g, 0, 99, v, 4), PT_EINVAL);
+    assert_non_null(strstr(pt_ctx_errmsg(ctx), "predicate id 99"));
+    assert_int_equal(pt_graph_set_vector(g, 0, 4, v, 0), PT_EINVAL);
+    assert_non_null(strstr(pt_ctx_errmsg(ctx), "dimension 0"));
+    assert_int_equal(pt_graph_set_vector(g, 0, 4, v, PT_VEC_MAX_DIM + 1), PT_EINVAL);
+    v[2] = NAN;
+    assert_int_equal(pt_graph_set_vector(g, 0, 4, v, 4), PT_EINVAL);
+    assert_non_null(strstr(pt_ctx_errmsg(ctx), "value 2 of 4 is not finite (NaN)"));
+    v[2] = 3;
+    v[3] = -INFINITY;
+    assert_int_equal(pt_graph_set_vector(g, 0, 4, v, 4), PT_EINVAL);
+    assert_non_null(strstr(pt_ctx_errmsg(ctx), "value 3 of 4 is not finite (infinity)"));
+    assert_int_equal(pt_graph_vector_count(g, PT_NONE), 0);
+    /* A rejected replacement keeps the old vector. */
+    v[3] = 4;
+    assert_int_equal(pt_graph_set_vector(g, 0, 4, v, 4), PT_OK);
+    float w[4] = {9, 9, NAN, 9};
+    assert_int_equal(pt_graph_set_vector(g, 0, 4, w, 4), PT_EINVAL);
+    float got[4];
+    assert_int_equal(pt_graph_get_vector(g, 0, 4, got, 4), 4);
+    assert_memory_equal(got, v, sizeof v);
+    assert_int_equal(pt_graph_get_vector(g, 1000, 4, got, 4), 0);
+    assert_int_equal(pt_graph_remove_vector(g, 1000, PT_NONE), 0);
+    pt_graph_free(g);
+}
+
+/* Random sets, replacements and removals checked against a dense model after every step,
+ * then the walk order checked; enough churn to rewrite the float array and regrow the hash. */
+static void test_vectors_match_a_model(void **state) {
+    pt_ctx *ctx = *state;
+    enum { N = 600, STEPS = 20000 };
+    pt_graph *g = vec_graph(ctx, N);
+    uint32_t *mdim = calloc(2 * N, 4), *mseed = calloc(2 * N, 4);
+    assert_non_null(mdim);
+    assert_non_null(mseed);
+    uint64_t rnd = 88172645463325252ull;
+    float v[64];
+    for (uint32_t step = 0; step < STEPS; step++) {
+        rnd ^= rnd << 13;
+        rnd ^= rnd >> 7;
+        rnd ^= rnd << 17;
+        uint32_t node = (uint32_t)(rnd % N), kind = (uint32_t)(rnd >> 20) % 2;
+        uint32_t op = (uint32_t)(rnd >> 32) % 10, dim = 1 + (uint32_t)(rnd >> 40) % 64;
+        pt_node_id pred = N + kind;
+        if (op < 7) {
+            vec_fill(v, dim, step);
+            assert_int_equal(pt_graph_set_vector(g, node, pred, v, dim), PT_OK);
+            mdim[2 * node + kind] = dim;
+            mseed[2 * node + kind] = step;
+        } else if (op < 9) {
+            assert_int_equal(pt_graph_remove_vector(g, node, pred), mdim[2 * node + kind] != 0);
+            mdim[2 * node + kind] = 0;
+        } else {
+            uint64_t had = (mdim[2 * node] != 0) + (mdim[2 * node + 1] != 0);
+            assert_int_equal(pt_graph_remove_vector(g, node, PT_NONE), had);
+            mdim[2 * node] = mdim[2 * node + 1] = 0;
+        }
+        uint32_t probe = (uint32_t)(rnd >> 48) % N;
+        for (uint32_t k = 0; k < 2; k++) {
+            if (mdim[2 * probe + k] != 0) {
+                vec_expect(g, probe, N + k, mdim[2 * probe + k], mseed[2 * probe + k]);
+            } else {
+                assert_int_equal(pt_graph_get_vector(g, probe, N + k, NULL, 0), 0);
+            }
+        }
+        if (step % 5000 == 4999) {
+            for (uint32_t k = 0; k < 2; k++) {
+                uint64_t i = 0;
+                for (uint32_t u = 0; u < N; u++) {
+                    if (mdim[2 * u + k] == 0) {
+                        continue;
+                    }
+                    pt_node_id node_at, pred_at;
+                    uint32_t dim_at;
+                    assert_int_equal(pt_graph_vector_at(g, N + k, i++, &node_at, &pred_at,
+                                                        &dim_at),
+                                     PT_OK);
+                    assert_int_equal(node_at, u);
+                    assert_int_equal(dim_at, mdim[2 * u + k]);
+                    vec_expect(g, u, N + k, mdim[2 * u + k], mseed[2 * u + k]);
+                }
+                assert_int_equal(pt_graph_vector_count(g, N + k), i);
+            }
+        }
+    }
+    free(mdim);
+    free(mseed);
+    pt_graph_free(g);
+}
+
+/* Compaction rebuilds the graph through a builder: vectors stay, as they do in a builder
+ * seeded with the graph. */
+static void test_vectors_survive_compaction_and_builder_copies(void **state) {
+    pt_ctx *ctx = *state;
+    pt_graph *g = vec_graph(ctx, 50);
+    float v[64];
+    for (uint32_t u = 0; u < 50; u += 3) {
+        vec_fill(v, 16, u);
+        assert_int_equal(pt_graph_set_vector(g, u, 50, v, 16), PT_OK);
+    }
+    pt_node_id p = pt_graph_intern(g, PT_PURCHASED, strlen(PT_PURCHASED), PT_TERM_IRI);
+    assert_int_equal(pt_graph_add_edge(g, 1, p, 2, 1, 5), PT_OK);
+    assert_int_equal(pt_graph_compact(g), PT_OK);
+    assert_int_equal(pt_graph_delta_count(g), 0);
+    assert_int_equal(pt_graph_vector_count(g, 50), 17);
+    for (uint32_t u = 0; u < 50; u += 3) {
+        vec_expect(g, u, 50, 16, u);
+    }
+    pt_builder *b;
+    pt_graph *h;
+    assert_int_equal(pt_builder_new(ctx, g, &b), PT_OK);
+    assert_int_equal(pt_builder_finish(b, &h), PT_OK);
+    pt_graph_free(g);
+    assert_int_equal(pt_graph_vector_count(h, PT_NONE), 17);
+    for (uint32_t u = 0; u < 50; u += 3) {
+        vec_expect(h, u, 50, 16, u);
+    }
+    pt_graph_free(h);
+}
+
+/* Every allocation of a set may fail: PT_ENOMEM, and the vectors stay as they were. */
+static void test_vectors_survive_out_of_memory(void **state) {
+    pt_ctx *ctx = *state;
+    pt_graph *g = vec_graph(ctx, 300);
+    float v[64];
+    uint32_t failures = 0;
+    for (uint32_t u = 0; u < 300; u++) {
+        vec_fill(v, 40, u);
+        for (uint64_t n = 1;; n++) {
+            pt__ctx_fail_after(ctx, n);
+            int rc = pt_graph_set_vector(g, u, 300 + u % 2, v, 40);
+            pt__ctx_fail_after(ctx, 0);
+            if (rc == PT_OK) {
+                break;
+            }
+            assert_int_equal(rc, PT_ENOMEM);
+            failures++;
+            assert_int_equal(pt_graph_get_vector(g, u, 300 + u % 2, NULL, 0), 0);
+            assert_int_equal(pt_graph_vector_count(g, PT_NONE), u);
+        }
+    }
+    assert_true(failures > 5);
+    for (uint32_t u = 0; u < 300; u++) {
+        vec_expect(g, u, 300 + u % 2, 40, u);
+    }
+    /* The builder copy fails cleanly too. */
+    for (uint64_t n = 1;; n++) {
+        pt_builder *b = NULL;
+        pt_graph *h = NULL;
+        pt__ctx_fail_after(ctx, n);
+        int rc = pt_builder_new(ctx, g, &b);
+        if (rc == PT_OK) {
+            rc = pt_builder_finish(b, &h);
+        }
+        pt__ctx_fail_after(ctx, 0);
+        if (rc == PT_OK) {
+            assert_int_equal(pt_graph_vector_count(h, PT_NONE), 300);
+            pt_graph_free(h);
+            break;
+        }
+        assert_int_equal(rc, PT_ENOMEM);
+        assert_true(n < 100000);
+    }
+    pt_graph_free(g);
+}
+
+/* Readers copy vectors while a writer replaces them: every copy is one whole vector (all its
+ * floats carry the same stamp), never a mix of two. */
+static volatile int stop_vec_readers;
+static void *vec_reader_main(void *arg) {
+    pt_graph *g = arg;
+    float got[256];
+    uint64_t loops = 0;
+    while (!stop_vec_readers) {
+        for (uint32_t u = 0; u < 20; u++) {
+            uint32_t dim = pt_graph_get_vector(g, u, 20, got, 256);
+            for (uint32_t i = 1; i < dim && i < 256; i++) {
+                if (got[i] != got[0]) {
+                    return (void *)1;
+                }
+            }
+        }
+        pt_node_id node, pred;
+        uint32_t dim;
+        uint64_t n = pt_graph_vector_count(g, 20);
+        if (n > 0 && pt_graph_vector_at(g, 20, n - 1, &node, &pred, &dim) != PT_OK &&
+            pt_graph_vector_count(g, 20) >= n) {
+            return (void *)3;
+        }
+        loops++;
+    }
+    return loops > 0 ? NULL : (void *)2;
+}
+
+static void test_vector_readers_beside_a_writer_never_tear(void **state) {
+    pt_graph *g = vec_graph(*state, 20);
+    pthread_t th[2];
+    stop_vec_readers = 0;
+    for (int t = 0; t < 2; t++) {
+        assert_int_equal(pthread_create(&th[t], NULL, vec_reader_main, g), 0);
+    }
+    float v[256];
+    for (uint32_t k = 0; k < 40000; k++) {
+        uint32_t dim = 1 + k % 256;
+        for (uint32_t i = 0; i < dim; i++) {
+            v[i] = (float)k;
+        }
+        if (k % 7 == 0) {
+            pt_graph_remove_vector(g, k % 20, 20);
+        } else {
+            assert_int_equal(pt_graph_set_vector(g, k % 20, 20, v, dim), PT_OK);
+        }
+    }
+    stop_vec_readers = 1;
+    for (int t = 0; t < 2; t++) {
+        void *ret;
+        pthread_join(th[t], &ret);
+        assert_null(ret);
+    }
+    pt_graph_free(g);
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(test_two_triples_make_two_out_edges, ctx_up, ctx_down),
@@ -524,6 +855,14 @@ int main(void) {
                                         ctx_down),
         cmocka_unit_test_setup_teardown(test_readers_beside_a_writer_see_consistent_graphs,
                                         ctx_up, ctx_down),
+        cmocka_unit_test_setup_teardown(test_vectors_set_replace_get_remove, ctx_up, ctx_down),
+        cmocka_unit_test_setup_teardown(test_vectors_reject_bad_input, ctx_up, ctx_down),
+        cmocka_unit_test_setup_teardown(test_vectors_match_a_model, ctx_up, ctx_down),
+        cmocka_unit_test_setup_teardown(test_vectors_survive_compaction_and_builder_copies,
+                                        ctx_up, ctx_down),
+        cmocka_unit_test_setup_teardown(test_vectors_survive_out_of_memory, ctx_up, ctx_down),
+        cmocka_unit_test_setup_teardown(test_vector_readers_beside_a_writer_never_tear, ctx_up,
+                                        ctx_down),
     };
     return cmocka_run_group_tests_name("graph", tests, NULL, NULL);
 }

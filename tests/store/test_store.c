@@ -3,7 +3,9 @@
  * base through commit and reopen; the commit protocol (old segment removed, strays of a crash
  * removed, failures leave the disk as it was); corruption of every section, of the header, of
  * the manifest, truncation and foreign files, each reported as PT_ESTORE naming file and
- * section; read-only stores; the writer lock; and OOM loops on open and commit.
+ * section; read-only stores; the writer lock; and OOM loops on open and commit. Vectors on
+ * nodes: bit-exact round trips through mapped, modified and emptied graphs, version-1
+ * segments still opening, and corrupt vector records.
  *
  * Every test works in its own temporary directory, removed in the teardown. With the
  * environment variable PT_SEGMENT_SEED_DIR set, the round-trip test also copies its segments
@@ -19,6 +21,7 @@
 #include <dirent.h>
 #include <fcntl.h>
 #include <ftw.h>
+#include <math.h>
 #include <sqlite3.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -162,9 +165,41 @@ static pt_graph *make_graph(pt_ctx *ctx, int variant) {
         pt_builder_add_edge(b, u4, bought, it[2], 3.0f, 1700000400);
         pt_builder_add_literal(b, u4, label, "Vierte", 6, PT_NONE, "de", 2);
     }
+    pt_node_id img = iri(b, PT_IMAGE_EMBEDDING), seq = iri(b, PT_SEQUENCE_EMBEDDING);
     assert_int_equal(pt_builder_finish(b, &g), PT_OK);
     assert_int_equal(pt__graph_check(g), PT_OK);
+    if (variant == 2) {
+        /* Vectors set out of (pred, node) order, with values whose bits must survive. */
+        for (int i = 3; i >= 0; i--) {
+            float v[5] = {-0.0f, 1e-45f /* denormal */, 3.4028235e38f, 1.0f / 3.0f, (float)i};
+            assert_int_equal(pt_graph_set_vector(g, it[i], img, v, 5), PT_OK);
+        }
+        float s8[8] = {0.1f, -0.2f, 0.3f, -0.4f, 0.5f, -0.6f, 0.7f, -0.8f};
+        assert_int_equal(pt_graph_set_vector(g, u[1], seq, s8, 8), PT_OK);
+        assert_int_equal(pt_graph_set_vector(g, u[0], seq, s8 + 1, 7), PT_OK);
+    }
     return g;
+}
+
+/* Assert that `b` holds exactly the vectors of `a`, bit for bit, in the same walk order. */
+static void same_vectors(const pt_graph *a, const pt_graph *b) {
+    uint64_t n = pt_graph_vector_count(a, PT_NONE);
+    assert_int_equal(pt_graph_vector_count(b, PT_NONE), n);
+    for (uint64_t i = 0; i < n; i++) {
+        pt_node_id na, pa, nb, pb;
+        uint32_t da, db;
+        assert_int_equal(pt_graph_vector_at(a, PT_NONE, i, &na, &pa, &da), PT_OK);
+        assert_int_equal(pt_graph_vector_at(b, PT_NONE, i, &nb, &pb, &db), PT_OK);
+        assert_int_equal(na, nb);
+        assert_int_equal(pa, pb);
+        assert_int_equal(da, db);
+        float *va = malloc(da * sizeof(float)), *vb = malloc(db * sizeof(float));
+        assert_int_equal(pt_graph_get_vector(a, na, pa, va, da), da);
+        assert_int_equal(pt_graph_get_vector(b, nb, pb, vb, db), db);
+        assert_memory_equal(va, vb, da * sizeof(float));
+        free(va);
+        free(vb);
+    }
 }
 
 /* Assert that two edges from iterators are the same edge. */
@@ -222,6 +257,7 @@ static void same_graph(const pt_graph *a, const pt_graph *b) {
         assert_string_equal(na, nb);
         assert_string_equal(ia, ib);
     }
+    same_vectors(a, b);
 }
 
 /* Open the fixture's store with `flags`, asserting success. */
@@ -293,6 +329,18 @@ static uint64_t rd64(const uint8_t *p, size_t at) {
 static void reseal(uint8_t *p) {
     uint32_t crc = pt__crc32(0, p, 4092);
     memcpy(p + 4092, &crc, 4);
+}
+
+/* Recompute every section's CRC, then the header's, after editing section bodies. */
+static void reseal_all(uint8_t *p, size_t len) {
+    for (int id = 1; id <= PT__SEC_COUNT; id++) {
+        size_t e = 128 + (size_t)(id - 1) * 32;
+        uint64_t off = rd64(p, e + 8), slen = rd64(p, e + 16);
+        assert_true(off <= len && slen <= len - off);
+        uint32_t crc = pt__crc32(0, p + off, (size_t)slen);
+        memcpy(p + e + 24, &crc, 4);
+    }
+    reseal(p);
 }
 
 /* Count the entries of directory `dir` whose name starts with "graph-". */
@@ -530,10 +578,10 @@ static void test_bad_header_fails_open(void **state) {
 
     /* A newer format version, properly sealed. */
     memcpy(img, orig, len);
-    img[8] = 2;
+    img[8] = PT__SEG_VERSION + 1;
     reseal(img);
     spit(seg, img, len);
-    open_fails(fx, 0, PT_ESTORE, "version 2 is newer");
+    open_fails(fx, 0, PT_ESTORE, "is newer");
 
     /* Wrong magic; a foreign file. */
     memcpy(img, orig, len);
@@ -768,6 +816,188 @@ static void test_commit_survives_oom(void **state) {
     pt_store_close(s);
 }
 
+/* Vectors survive commit and reopen bit for bit; the reopened ones are read from the mapping;
+ * replacing, removing and adding on the mapped graph, then committing, keeps exactly the
+ * result; so does removing them all. */
+static void test_vectors_round_trip_bit_exact(void **state) {
+    fixture *fx = *state;
+    commit_variant(fx, 2);
+    pt_graph *ref = make_graph(fx->ctx, 2);
+    pt_store *s = open_ok(fx, 0);
+    pt_graph *g = pt_store_graph(s);
+    assert_non_null(g->map_base);
+    same_graph(ref, g);
+    assert_int_equal(pt_store_verify(s), PT_OK);
+    uint8_t *lo = g->map_base, *hi = lo + g->map_len;
+    float probe[5];
+    pt_node_id img = pt_graph_resolve(g, "pt:imageEmbedding", PT_CLASS_OTHER);
+    pt_node_id seq = pt_graph_resolve(g, "pt:sequenceEmbedding", PT_CLASS_OTHER);
+    pt_node_id i2 = pt_graph_resolve(g, "2", PT_CLASS_ITEM), i3 = pt_graph_resolve(g, "3", PT_CLASS_ITEM);
+    pt_node_id u1 = pt_graph_resolve(g, "1", PT_CLASS_USER), u3 = pt_graph_resolve(g, "3", PT_CLASS_USER);
+    assert_int_equal(pt_graph_get_vector(g, i2, img, probe, 5), 5);
+    assert_true(signbit(probe[0]) && probe[0] == 0.0f);
+    assert_true(pt_graph_memory(g, NULL) > 0);
+    pt_graph_mem mem;
+    pt_graph_memory_detail(g, &mem);
+    assert_true(mem.vectors >= 6 * sizeof(pt__vrec));
+    (void)lo;
+    (void)hi;
+
+    /* Change the mapped graph in both graphs alike, commit, reopen. */
+    float nv[3] = {1.5f, -2.5f, 1e-40f};
+    for (int k = 0; k < 2; k++) {
+        pt_graph *x = k == 0 ? g : ref;
+        assert_int_equal(pt_graph_set_vector(x, i3, img, nv, 3), PT_OK); /* other dim */
+        assert_int_equal(pt_graph_remove_vector(x, i2, img), 1);
+        assert_int_equal(pt_graph_set_vector(x, u3, seq, nv, 2), PT_OK); /* new */
+        assert_int_equal(pt_graph_remove_vector(x, u1, PT_NONE), 1);
+    }
+    same_vectors(ref, g);
+    assert_int_equal(pt_store_commit(s, g, "vectors"), PT_OK);
+    pt_store_close(s);
+    s = open_ok(fx, 0);
+    g = pt_store_graph(s);
+    same_graph(ref, g);
+    assert_int_equal(pt_graph_vector_count(g, img), 3);
+    assert_int_equal(pt_graph_vector_count(g, seq), 2);
+    assert_int_equal(pt_store_verify(s), PT_OK);
+
+    /* Remove everything: the next segment has empty vector sections. */
+    uint64_t n = pt_graph_vector_count(g, PT_NONE);
+    for (pt_node_id v = 0; v < pt_graph_node_count(g); v++) {
+        n -= pt_graph_remove_vector(g, v, PT_NONE);
+    }
+    assert_int_equal(n, 0);
+    assert_int_equal(pt_store_commit(s, g, "no vectors"), PT_OK);
+    pt_store_close(s);
+    s = open_ok(fx, 0);
+    assert_int_equal(pt_graph_vector_count(pt_store_graph(s), PT_NONE), 0);
+    assert_int_equal(pt_store_verify(s), PT_OK);
+    pt_store_close(s);
+    pt_graph_free(ref);
+}
+
+/* A version-1 segment (21 sections, no vectors) still opens and verifies; the next commit
+ * writes version 2. */
+static void test_version1_segment_still_opens(void **state) {
+    fixture *fx = *state;
+    commit_variant(fx, 1);
+    char seg[512];
+    snprintf(seg, sizeof seg, "%s", in_store(fx, "graph-1.ptg"));
+    size_t len;
+    uint8_t *img = slurp(seg, &len);
+    assert_int_equal(rd32(img, 8), 2);
+    assert_int_equal(rd32(img, 20), PT__SEC_COUNT);
+    /* Empty vector sections sit at the end of the file: dropping their entries is all it
+     * takes to make this a version-1 file. */
+    assert_int_equal(rd64(img, 128 + (PT__SEC_VEC_DATA - 1) * 32 + 8), len);
+    uint32_t v1 = 1, n1 = PT__SEC_COUNT_V1;
+    memcpy(img + 8, &v1, 4);
+    memcpy(img + 20, &n1, 4);
+    memset(img + 120, 0, 8);
+    memset(img + 128 + PT__SEC_COUNT_V1 * 32, 0, (PT__SEC_COUNT - PT__SEC_COUNT_V1) * 32);
+    reseal(img);
+    spit(seg, img, len);
+    assert_int_equal(pt__store_set_current(fx->ctx, fx->store, 1), PT_OK);
+    pt_store *s = open_ok(fx, 0);
+    pt_graph *ref = make_graph(fx->ctx, 1);
+    same_graph(ref, pt_store_graph(s));
+    assert_int_equal(pt_store_verify(s), PT_OK);
+    float v[2] = {1, 2};
+    assert_int_equal(pt_graph_set_vector(pt_store_graph(s), 0, 1, v, 2), PT_OK);
+    assert_int_equal(pt_store_commit(s, pt_store_graph(s), "upgrade"), PT_OK);
+    pt_store_close(s);
+    free(img);
+    img = slurp(in_store(fx, "graph-2.ptg"), &len);
+    assert_int_equal(rd32(img, 8), 2);
+    s = open_ok(fx, 0);
+    assert_int_equal(pt_graph_get_vector(pt_store_graph(s), 0, 1, NULL, 0), 2);
+    assert_int_equal(pt_store_verify(s), PT_OK);
+    pt_store_close(s);
+    pt_graph_free(ref);
+    free(img);
+}
+
+/* Vector records with valid checksums but bad contents: open rejects a bad first or last
+ * record or a count that does not fit; verify rejects any bad record or float; a bad record in
+ * the middle reads as no vector, never outside the data. */
+static void test_corrupt_vectors_are_reported(void **state) {
+    fixture *fx = *state;
+    commit_variant(fx, 2);
+    char seg[512];
+    snprintf(seg, sizeof seg, "%s", in_store(fx, "graph-1.ptg"));
+    size_t len;
+    uint8_t *orig = slurp(seg, &len);
+    uint8_t *img = malloc(len);
+    size_t te = 128 + (PT__SEC_VEC_TABLE - 1) * 32, de = 128 + (PT__SEC_VEC_DATA - 1) * 32;
+    uint64_t table = rd64(orig, te + 8), data = rd64(orig, de + 8);
+    uint64_t n = rd64(orig, 120);
+    assert_int_equal(n, 6);
+    assert_int_equal(rd64(orig, te + 16), n * sizeof(pt__vrec));
+    struct {
+        size_t at;     /* byte to change, from the start of the file */
+        uint32_t val;  /* u32 written there */
+        int at_open;   /* open fails (else verify) */
+        const char *want;
+    } cases[] = {
+        {table + 8, 0, 1, "section 'vec_table'"},                       /* first dim 0 */
+        {table + 16, 4, 1, "section 'vec_table'"},                      /* first offset */
+        {table + 5 * 24 + 0, 100000, 1, "section 'vec_table'"},         /* last node */
+        {table + 2 * 24 + 8, 0, 0, "section 'vec_table'"},              /* middle dim 0 */
+        {table + 2 * 24 + 8, 999999, 0, "section 'vec_table'"},         /* middle dim huge */
+        {table + 2 * 24 + 16, 1u << 30, 0, "section 'vec_table'"},      /* middle offset */
+        {table + 2 * 24 + 12, 1, 0, "section 'vec_table'"},             /* reserved word */
+        {table + 1 * 24 + 0, 0, 0, "section 'vec_table'"},              /* order broken */
+        {data + 8, 0x7FC00000u, 0, "section 'vec_data'"},               /* NaN */
+        {120, 7, 1, "section 'vec_table'"},                             /* header count */
+    };
+    for (size_t c = 0; c < sizeof cases / sizeof cases[0]; c++) {
+        memcpy(img, orig, len);
+        memcpy(img + cases[c].at, &cases[c].val, 4);
+        reseal_all(img, len);
+        spit(seg, img, len);
+        assert_int_equal(pt__store_set_current(fx->ctx, fx->store, 1), PT_OK);
+        pt_store *s = NULL;
+        int rc = pt_store_open(fx->ctx, fx->store, 0, &s);
+        if (cases[c].at_open) {
+            if (rc != PT_ESTORE) {
+                print_error("case %zu: open gave %s\n", c, pt_err_name(rc));
+            }
+            assert_int_equal(rc, PT_ESTORE);
+        } else {
+            if (rc != PT_OK) {
+                print_error("case %zu: open: %s\n", c, pt_ctx_errmsg(fx->ctx));
+            }
+            assert_int_equal(rc, PT_OK);
+            /* Reads stay inside the data whatever the record says. */
+            pt_graph *g = pt_store_graph(s);
+            float buf[8];
+            uint64_t k = pt_graph_vector_count(g, PT_NONE);
+            for (uint64_t i = 0; i < k; i++) {
+                pt_node_id node, pred;
+                uint32_t dim;
+                if (pt_graph_vector_at(g, PT_NONE, i, &node, &pred, &dim) == PT_OK) {
+                    uint32_t got = pt_graph_get_vector(g, node, pred, buf, 8);
+                    assert_true(got <= PT_VEC_MAX_DIM);
+                }
+            }
+            rc = pt_store_verify(s);
+            pt_store_close(s);
+            assert_int_equal(rc, PT_ESTORE);
+        }
+        msg_has(fx->ctx, cases[c].want);
+        msg_has(fx->ctx, "graph-1.ptg");
+    }
+    memcpy(img, orig, len);
+    spit(seg, orig, len);
+    assert_int_equal(pt__store_set_current(fx->ctx, fx->store, 1), PT_OK);
+    pt_store *s = open_ok(fx, 0);
+    assert_int_equal(pt_store_verify(s), PT_OK);
+    pt_store_close(s);
+    free(img);
+    free(orig);
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(test_create_gives_empty_store, setup, teardown),
@@ -783,6 +1013,9 @@ int main(void) {
         cmocka_unit_test_setup_teardown(test_second_writer_times_out, setup, teardown),
         cmocka_unit_test_setup_teardown(test_open_survives_oom, setup, teardown),
         cmocka_unit_test_setup_teardown(test_commit_survives_oom, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_vectors_round_trip_bit_exact, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_version1_segment_still_opens, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_corrupt_vectors_are_reported, setup, teardown),
     };
     return cmocka_run_group_tests_name("store", tests, NULL, NULL);
 }
