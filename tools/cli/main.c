@@ -14,6 +14,7 @@ static const cli_cmd *const commands[] = {
     &cmd_recommend, &cmd_explain, &cmd_profile,      &cmd_profiles, &cmd_eval,
     &cmd_text,      &cmd_tag,
     &cmd_sparql,
+    &cmd_serve,
 };
 #define N_COMMANDS (sizeof commands / sizeof commands[0])
 
