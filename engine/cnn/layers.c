@@ -321,6 +321,25 @@ static void im2col(const pt__layer *l, const pt__tensor *x, uint32_t oh, uint32_
                 if (lo > hi) {
                     lo = hi;
                 }
+                if (ow < 16) {
+                    /* narrow outputs (Caser's horizontal filters have ow == 1): plain stores
+                     * beat a memcpy call per row of one or a few floats */
+                    for (uint32_t b = 0; b < n; b++) {
+                        const float *plane = x->data + ((size_t)b * l->cin + ci) * H * W;
+                        float *dst = row + (size_t)b * P;
+                        for (uint32_t oy = 0; oy < oh; oy++) {
+                            int64_t iy = (int64_t)oy + i - l->ph;
+                            int rowok = iy >= 0 && iy < H;
+                            for (uint32_t ox = 0; ox < ow; ox++) {
+                                dst[(size_t)oy * ow + ox] =
+                                    rowok && ox >= lo && ox < hi
+                                        ? plane[(size_t)iy * W + ox + j - l->pw]
+                                        : 0.0f;
+                            }
+                        }
+                    }
+                    continue;
+                }
                 for (uint32_t b = 0; b < n; b++) {
                     const float *plane = x->data + ((size_t)b * l->cin + ci) * H * W;
                     for (uint32_t oy = 0; oy < oh; oy++) {
@@ -367,10 +386,10 @@ static void col2im(const pt__layer *l, const float *dcols, uint32_t oh, uint32_t
                         if (iy < 0 || iy >= H) {
                             continue;
                         }
-                        const float *src = row + (size_t)b * P + (size_t)oy * ow;
-                        float *dst = plane + (size_t)iy * W + (lo + j - l->pw);
-                        for (uint32_t ox = lo; ox < hi; ox++) {
-                            dst[ox - lo] += src[ox];
+                        const float *restrict src = row + (size_t)b * P + (size_t)oy * ow + lo;
+                        float *restrict dst = plane + (size_t)iy * W + (lo + j - l->pw);
+                        for (uint32_t ox = 0; ox < hi - lo; ox++) {
+                            dst[ox] += src[ox];
                         }
                     }
                 }
@@ -394,8 +413,8 @@ static int conv_forward(pt_ctx *ctx, pt__layer *l, const pt__tensor *x, uint32_t
         float b = l->bias->w[co];
         const float *src = l->tmp.data + co * NP;
         for (uint32_t s = 0; s < n; s++) {
-            float *dst = l->y.data + ((size_t)s * l->cout + co) * P;
-            const float *sp = src + (size_t)s * P;
+            float *restrict dst = l->y.data + ((size_t)s * l->cout + co) * P;
+            const float *restrict sp = src + (size_t)s * P;
             for (size_t p = 0; p < P; p++) {
                 dst[p] = sp[p] + b;
             }
@@ -411,16 +430,24 @@ static int conv_backward(pt_ctx *ctx, pt__layer *l, const pt__tensor *dy, int wa
     size_t P = (size_t)oh * ow, NP = (size_t)n * P, K = (size_t)l->cin * l->kh * l->kw;
     float *dtmp = l->tmp.data; /* the forward's tmp is no longer needed */
     for (uint32_t co = 0; co < l->cout; co++) {
-        float *dst = dtmp + co * NP;
         double sum = 0.0;
         for (uint32_t s = 0; s < n; s++) {
-            const float *src = dy->data + ((size_t)s * l->cout + co) * P;
-            float part = 0.0f;
-            for (size_t p = 0; p < P; p++) {
-                dst[(size_t)s * P + p] = src[p];
-                part += src[p];
+            const float *restrict src = dy->data + ((size_t)s * l->cout + co) * P;
+            float *restrict dst = dtmp + co * NP + (size_t)s * P;
+            float part[8] = {0, 0, 0, 0, 0, 0, 0, 0}; /* 8 lanes: a vectorisable reduction */
+            memcpy(dst, src, P * sizeof(float));
+            size_t p = 0;
+            for (; p + 8 <= P; p += 8) {
+                for (int q = 0; q < 8; q++) {
+                    part[q] += src[p + q];
+                }
             }
-            sum += part;
+            for (; p < P; p++) {
+                part[0] += src[p];
+            }
+            for (int q = 0; q < 8; q++) {
+                sum += part[q];
+            }
         }
         l->bias->g[co] += (float)sum;
     }
@@ -487,6 +514,27 @@ static int pool_forward(pt_ctx *ctx, pt__layer *l, const pt__tensor *x, uint32_t
         return PT_ENOMEM;
     }
     size_t planes = (size_t)x->n * x->c;
+    if (ph == 2 && pw == 2) {
+        /* the common case, branch-free: the winner of each 2x2 window and its offset */
+        for (size_t pl = 0; pl < planes; pl++) {
+            const float *src = x->data + pl * H * W;
+            float *restrict dst = l->y.data + pl * oh * ow;
+            uint32_t *restrict arg = l->arg + pl * oh * ow;
+            for (uint32_t oy = 0; oy < oh; oy++) {
+                const float *r0 = src + (size_t)(2 * oy) * W, *r1 = r0 + W;
+                for (uint32_t ox = 0; ox < ow; ox++) {
+                    uint32_t x0 = 2 * ox;
+                    float a = r0[x0], b = r0[x0 + 1], c = r1[x0], d = r1[x0 + 1];
+                    uint32_t ia = 2 * oy * W + x0, ib = ia + 1, ic = ia + W, id = ic + 1;
+                    float m1 = b > a ? b : a, m2 = d > c ? d : c;
+                    uint32_t i1 = b > a ? ib : ia, i2 = d > c ? id : ic;
+                    dst[oy * ow + ox] = m2 > m1 ? m2 : m1;
+                    arg[oy * ow + ox] = m2 > m1 ? i2 : i1;
+                }
+            }
+        }
+        return PT_OK;
+    }
     for (size_t pl = 0; pl < planes; pl++) {
         const float *src = x->data + pl * H * W;
         float *dst = l->y.data + pl * oh * ow;
@@ -517,8 +565,28 @@ static int pool_backward(pt_ctx *ctx, pt__layer *l, const pt__tensor *dy) {
     if (pt__tensor_reshape(ctx, &l->dx, x->n, x->c, x->h, x->w) != PT_OK) {
         return PT_ENOMEM;
     }
-    memset(l->dx.data, 0, pt__tensor_size(&l->dx) * sizeof(float));
     size_t planes = (size_t)x->n * x->c, in_p = (size_t)x->h * x->w, out_p = (size_t)dy->h * dy->w;
+    if (l->pool_h == 2 && l->pool_w == 2 && x->h % 2 == 0 && x->w % 2 == 0) {
+        /* windows tile the input exactly: write every dx value once, no memset or scatter */
+        uint32_t W = x->w, ow = dy->w;
+        for (size_t pl = 0; pl < planes; pl++) {
+            float *restrict d = l->dx.data + pl * in_p;
+            const float *restrict g = dy->data + pl * out_p;
+            const uint32_t *restrict arg = l->arg + pl * out_p;
+            for (uint32_t oy = 0; oy < dy->h; oy++) {
+                for (uint32_t ox = 0; ox < ow; ox++) {
+                    uint32_t k = oy * ow + ox, base = 2 * oy * W + 2 * ox, a = arg[k];
+                    float v = g[k];
+                    d[base] = a == base ? v : 0.0f;
+                    d[base + 1] = a == base + 1 ? v : 0.0f;
+                    d[base + W] = a == base + W ? v : 0.0f;
+                    d[base + W + 1] = a == base + W + 1 ? v : 0.0f;
+                }
+            }
+        }
+        return PT_OK;
+    }
+    memset(l->dx.data, 0, pt__tensor_size(&l->dx) * sizeof(float));
     for (size_t pl = 0; pl < planes; pl++) {
         float *d = l->dx.data + pl * in_p;
         const float *g = dy->data + pl * out_p;
@@ -661,13 +729,19 @@ int pt__layer_forward(pt_ctx *ctx, pt__layer *l, const pt__tensor *x, int train,
         if (pt__tensor_reshape(ctx, &l->y, x->n, x->c, x->h, x->w) != PT_OK) {
             return PT_ENOMEM;
         }
-        if (l->kind == PT__L_RELU) {
-            for (size_t i = 0; i < sz; i++) {
-                l->y.data[i] = x->data[i] > 0.0f ? x->data[i] : 0.0f;
-            }
-        } else {
-            for (size_t i = 0; i < sz; i++) {
-                l->y.data[i] = tanhf(x->data[i]);
+        {
+            /* restrict locals: the compiler may not otherwise assume y and x are distinct */
+            const float *restrict xs = x->data;
+            float *restrict ys = l->y.data;
+            if (l->kind == PT__L_RELU) {
+                for (size_t i = 0; i < sz; i++) {
+                    float v = xs[i];
+                    ys[i] = v > 0.0f ? v : 0.0f;
+                }
+            } else {
+                for (size_t i = 0; i < sz; i++) {
+                    ys[i] = tanhf(xs[i]);
+                }
             }
         }
         break;
@@ -740,14 +814,18 @@ int pt__layer_backward(pt_ctx *ctx, pt__layer *l, const pt__tensor *dy, int want
         if (pt__tensor_reshape(ctx, &l->dx, x->n, x->c, x->h, x->w) != PT_OK) {
             return PT_ENOMEM;
         }
-        if (l->kind == PT__L_RELU) {
-            for (size_t i = 0; i < sz; i++) {
-                l->dx.data[i] = l->y.data[i] > 0.0f ? dy->data[i] : 0.0f;
-            }
-        } else {
-            for (size_t i = 0; i < sz; i++) {
-                float t = l->y.data[i];
-                l->dx.data[i] = dy->data[i] * (1.0f - t * t);
+        {
+            const float *restrict ys = l->y.data, *restrict ds = dy->data;
+            float *restrict out = l->dx.data;
+            if (l->kind == PT__L_RELU) {
+                for (size_t i = 0; i < sz; i++) {
+                    float d = ds[i]; /* loaded unconditionally, so the loop vectorises */
+                    out[i] = ys[i] > 0.0f ? d : 0.0f;
+                }
+            } else {
+                for (size_t i = 0; i < sz; i++) {
+                    out[i] = ds[i] * (1.0f - ys[i] * ys[i]);
+                }
             }
         }
         break;

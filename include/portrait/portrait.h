@@ -23,5 +23,6 @@
 #include "pt_query.h"
 #include "pt_live.h"
 #include "pt_vec.h"
+#include "pt_cnn.h"
 
 #endif /* PORTRAIT_H */

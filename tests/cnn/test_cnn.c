@@ -10,8 +10,12 @@
 #include <string.h>
 #include <unistd.h>
 
+#include <jpeglib.h>
+#include <png.h>
+#include <zlib.h>
+
 #include "pt_test.h"
-#include "cnn/nn.h"
+#include "cnn/cnn.h"
 
 /* ======================================================================= gradient check == */
 
@@ -120,6 +124,7 @@ static void test_conv2d_gradients(void **state) {
         {1, 2, 2, 4, 0, 0, 5, 4}, /* horizontal filter over L=5, d=4 */
         {1, 2, 5, 1, 0, 0, 5, 4}, /* vertical filter */
         {3, 2, 1, 3, 0, 1, 1, 6}, /* 1-D conv over a length-6 sequence with 3 channels */
+        {1, 2, 3, 3, 1, 1, 3, 18}, /* output 18 wide: im2col's memcpy path (ow >= 16) */
     };
     for (size_t t = 0; t < sizeof cfg / sizeof cfg[0]; t++) {
         const uint32_t *c = cfg[t];
@@ -579,6 +584,472 @@ static void test_model_file_round_trip_and_corruption(void **state) {
     pt__net_free(ctx, net);
 }
 
+/* ======================================================================= IDX and images = */
+
+/* Write an IDX file: magic 0x000008<nd>, dims, then `body` bytes; gzip when `gz`. */
+static void write_idx(const char *path, int nd, const uint32_t *dims, const uint8_t *body,
+                      size_t n, int gz) {
+    uint8_t head[16] = {0, 0, 8, (uint8_t)nd};
+    for (int i = 0; i < nd; i++) {
+        head[4 + 4 * i] = (uint8_t)(dims[i] >> 24);
+        head[5 + 4 * i] = (uint8_t)(dims[i] >> 16);
+        head[6 + 4 * i] = (uint8_t)(dims[i] >> 8);
+        head[7 + 4 * i] = (uint8_t)dims[i];
+    }
+    if (gz) {
+        gzFile f = gzopen(path, "wb");
+        assert_non_null(f);
+        gzwrite(f, head, (unsigned)(4 + 4 * nd));
+        if (n) {
+            gzwrite(f, body, (unsigned)n);
+        }
+        gzclose(f);
+    } else {
+        FILE *f = fopen(path, "wb");
+        assert_non_null(f);
+        fwrite(head, 1, (size_t)(4 + 4 * nd), f);
+        fwrite(body, 1, n, f);
+        fclose(f);
+    }
+}
+
+/* A toy two-class image set: class 0 has a bright horizontal bar, class 1 a vertical one, at a
+ * random place, with noise. */
+static void toy_images(uint8_t *pix, uint8_t *lab, uint32_t n, uint32_t h, uint32_t w,
+                       uint64_t seed) {
+    pt__rng r;
+    pt__rng_seed(&r, seed);
+    for (uint32_t i = 0; i < n; i++) {
+        uint8_t *p = pix + (size_t)i * h * w;
+        for (uint32_t k = 0; k < h * w; k++) {
+            p[k] = (uint8_t)pt__rng_below(&r, 60);
+        }
+        lab[i] = (uint8_t)(i % 2);
+        uint32_t at = 1 + pt__rng_below(&r, (lab[i] ? w : h) - 2);
+        for (uint32_t t = 0; t < (lab[i] ? h : w); t++) {
+            if (lab[i]) {
+                p[t * w + at] = 250;
+            } else {
+                p[at * w + t] = 250;
+            }
+        }
+    }
+}
+
+static void tmp_path(char *buf, size_t cap, const char *name) {
+    snprintf(buf, cap, "%s/test_cnn_%d_%s", P_tmpdir, (int)getpid(), name);
+}
+
+static void test_idx_reader_and_errors(void **state) {
+    pt_ctx *ctx = *state;
+    char im[200], lb[200];
+    tmp_path(im, sizeof im, "img.idx.gz");
+    tmp_path(lb, sizeof lb, "lab.idx");
+    uint8_t pix[6 * 5 * 4], lab[6];
+    toy_images(pix, lab, 6, 5, 4, 1);
+    const uint32_t d3[3] = {6, 5, 4}, d1[1] = {6};
+    write_idx(im, 3, d3, pix, sizeof pix, 1);
+    write_idx(lb, 1, d1, lab, sizeof lab, 0);
+    pt_cnn_data *d;
+    assert_int_equal(pt_cnn_data_load_idx(ctx, im, lb, 0, &d), PT_OK);
+    uint32_t c, h, w;
+    pt_cnn_data_shape(d, &c, &h, &w);
+    assert_int_equal(pt_cnn_data_count(d), 6);
+    assert_int_equal(c, 1);
+    assert_int_equal(h, 5);
+    assert_int_equal(w, 4);
+    assert_int_equal(pt_cnn_data_label(d, 3), lab[3]);
+    pt_cnn_data_free(d);
+    assert_int_equal(pt_cnn_data_load_idx(ctx, im, lb, 2, &d), PT_OK); /* --limit */
+    assert_int_equal(pt_cnn_data_count(d), 2);
+    pt_cnn_data_free(d);
+    /* labels that do not match the images */
+    const uint32_t d5[1] = {5};
+    write_idx(lb, 1, d5, lab, 5, 0);
+    assert_int_equal(pt_cnn_data_load_idx(ctx, im, lb, 0, &d), PT_EPARSE);
+    assert_non_null(strstr(pt_ctx_errmsg(ctx), "5 labels but"));
+    assert_null(d);
+    /* labels file given as images: wrong magic */
+    assert_int_equal(pt_cnn_data_load_idx(ctx, lb, NULL, 0, &d), PT_EPARSE);
+    assert_non_null(strstr(pt_ctx_errmsg(ctx), "not an IDX image file"));
+    /* truncated body and truncated header */
+    write_idx(im, 3, d3, pix, sizeof pix - 7, 1);
+    assert_int_equal(pt_cnn_data_load_idx(ctx, im, NULL, 0, &d), PT_EPARSE);
+    assert_non_null(strstr(pt_ctx_errmsg(ctx), "truncated"));
+    write_file(im, "\0\0\x08\x03\0\0", 6);
+    assert_int_equal(pt_cnn_data_load_idx(ctx, im, NULL, 0, &d), PT_EPARSE);
+    /* trailing bytes: not what the header says */
+    write_idx(im, 3, d3, pix, sizeof pix, 0);
+    FILE *f = fopen(im, "ab");
+    fputc(1, f);
+    fclose(f);
+    assert_int_equal(pt_cnn_data_load_idx(ctx, im, NULL, 0, &d), PT_EPARSE);
+    /* absurd dimensions */
+    const uint32_t huge[3] = {1, 100000, 100000};
+    write_idx(im, 3, huge, pix, 10, 0);
+    assert_int_equal(pt_cnn_data_load_idx(ctx, im, NULL, 0, &d), PT_EPARSE);
+    assert_int_equal(pt_cnn_data_load_idx(ctx, "/nonexistent/x.idx", NULL, 0, &d), PT_ENOTFOUND);
+    remove(im);
+    remove(lb);
+}
+
+static void test_png_and_jpeg_are_read_and_resized(void **state) {
+    pt_ctx *ctx = *state;
+    char pp[200], jp[200], bad[200];
+    tmp_path(pp, sizeof pp, "a.png");
+    tmp_path(jp, sizeof jp, "b.jpg");
+    tmp_path(bad, sizeof bad, "c.png");
+    /* 40x20 RGB: left half black, right half white */
+    uint8_t rgb[20 * 40 * 3];
+    for (int y = 0; y < 20; y++) {
+        for (int x = 0; x < 40; x++) {
+            memset(rgb + (y * 40 + x) * 3, x < 20 ? 0 : 255, 3);
+        }
+    }
+    png_image pi;
+    memset(&pi, 0, sizeof pi);
+    pi.version = PNG_IMAGE_VERSION;
+    pi.width = 40;
+    pi.height = 20;
+    pi.format = PNG_FORMAT_RGB;
+    assert_true(png_image_write_to_file(&pi, pp, 0, rgb, 0, NULL));
+    struct jpeg_compress_struct cj;
+    struct jpeg_error_mgr je;
+    cj.err = jpeg_std_error(&je);
+    jpeg_create_compress(&cj);
+    FILE *f = fopen(jp, "wb");
+    jpeg_stdio_dest(&cj, f);
+    cj.image_width = 40;
+    cj.image_height = 20;
+    cj.input_components = 3;
+    cj.in_color_space = JCS_RGB;
+    jpeg_set_defaults(&cj);
+    jpeg_set_quality(&cj, 95, TRUE);
+    jpeg_start_compress(&cj, TRUE);
+    while (cj.next_scanline < 20) {
+        JSAMPROW row = rgb + cj.next_scanline * 40 * 3;
+        jpeg_write_scanlines(&cj, &row, 1);
+    }
+    jpeg_finish_compress(&cj);
+    jpeg_destroy_compress(&cj);
+    fclose(f);
+    const char *paths[2] = {pp, jp};
+    pt_cnn_data *d;
+    assert_int_equal(pt_cnn_data_load_images(ctx, paths, 2, 1, 8, 8, 0, &d), PT_OK);
+    assert_int_equal(pt_cnn_data_count(d), 2);
+    for (int i = 0; i < 2; i++) {
+        const uint8_t *p = d->pix + i * 64;
+        assert_true(p[3 * 8 + 0] < 20);   /* left stays dark */
+        assert_true(p[3 * 8 + 7] > 235);  /* right stays light */
+    }
+    pt_cnn_data_free(d);
+    /* light border: inverted with invert_light */
+    assert_int_equal(pt_cnn_data_load_images(ctx, paths, 1, 3, 4, 4, 1, &d), PT_OK);
+    uint32_t c, h, w;
+    pt_cnn_data_shape(d, &c, &h, &w);
+    assert_int_equal(c, 3);
+    pt_cnn_data_free(d);
+    /* not an image, a truncated PNG, a wrong channel count */
+    write_file(bad, "hello world, not a picture", 26);
+    const char *badp[1] = {bad};
+    assert_int_equal(pt_cnn_data_load_images(ctx, badp, 1, 1, 8, 8, 0, &d), PT_EPARSE);
+    assert_non_null(strstr(pt_ctx_errmsg(ctx), "not a PNG or JPEG"));
+    size_t n;
+    uint8_t *b = read_all(pp, &n);
+    write_file(bad, b, n / 2);
+    assert_int_equal(pt_cnn_data_load_images(ctx, badp, 1, 1, 8, 8, 0, &d), PT_EPARSE);
+    free(b);
+    b = read_all(jp, &n);
+    write_file(bad, b, 40);
+    assert_int_equal(pt_cnn_data_load_images(ctx, badp, 1, 1, 8, 8, 0, &d), PT_EPARSE);
+    assert_non_null(strstr(pt_ctx_errmsg(ctx), "JPEG"));
+    free(b);
+    assert_int_equal(pt_cnn_data_load_images(ctx, paths, 2, 2, 8, 8, 0, &d), PT_EINVAL);
+    remove(pp);
+    remove(jp);
+    remove(bad);
+}
+
+static void test_augmentation_keeps_shape_and_changes_pixels(void **state) {
+    (void)state;
+    uint8_t img[16 * 16];
+    for (int i = 0; i < 256; i++) {
+        img[i] = (uint8_t)i;
+    }
+    float plain[256], aug[256];
+    pt__rng r;
+    pt__rng_seed(&r, 3);
+    pt__image_to_float(img, 1, 16, 16, 0.5f, 0.25f, 0, &r, plain);
+    assert_true(fabsf(plain[0] - (0.0f - 0.5f) / 0.25f) < 1e-5f);
+    int changed = 0;
+    for (int t = 0; t < 20; t++) {
+        pt__image_to_float(img, 1, 16, 16, 0.5f, 0.25f, PT__AUG_SHIFT | PT__AUG_FLIP | PT__AUG_ERASE,
+                           &r, aug);
+        changed += memcmp(plain, aug, sizeof aug) != 0;
+        for (int i = 0; i < 256; i++) {
+            assert_true(isfinite(aug[i]));
+        }
+    }
+    assert_true(changed >= 15);
+    /* flip only: exactly mirrored rows or the identity */
+    pt__image_to_float(img, 1, 16, 16, 0.5f, 0.25f, PT__AUG_FLIP, &r, aug);
+    assert_true(aug[0] == plain[0] || aug[0] == plain[15]);
+}
+
+/* ======================================================================= models ========= */
+
+/* A labelled toy set of n 10x10 images. */
+static pt_cnn_data *toy_set(pt_ctx *ctx, uint32_t n, uint64_t seed) {
+    pt_cnn_data *d;
+    assert_int_equal(pt__cnn_data_new(ctx, n, 1, 10, 10, 1, &d), PT_OK);
+    toy_images(d->pix, d->labels, n, 10, 10, seed);
+    return d;
+}
+
+static int epochs_seen;
+static void count_epoch(void *ud, const pt_cnn_epoch *e) {
+    (void)ud;
+    assert_true(e->loss > 0 && e->seconds >= 0 && e->accuracy >= 0 && e->accuracy <= 1);
+    epochs_seen++;
+}
+
+static void test_train_eval_save_load_predict(void **state) {
+    pt_ctx *ctx = *state;
+    pt_cnn_data *train = toy_set(ctx, 240, 1), *test = toy_set(ctx, 100, 2);
+    pt_cnn_train_opts o;
+    pt_cnn_train_opts_init(&o);
+    o.arch = "conv8k3p1 bn relu pool2 conv8k3 relu gmax dense16 relu drop0.1 dense2";
+    o.epochs = 6;
+    o.batch = 16;
+    o.threads = 1;
+    o.augment = 1;
+    o.lr = 5e-3f;
+    const char *names[2] = {"horizontal", "vertical"};
+    o.class_names = names;
+    o.n_classes = 2;
+    o.test = test;
+    o.on_epoch = count_epoch;
+    epochs_seen = 0;
+    pt_cnn *m;
+    assert_int_equal(pt_cnn_train(ctx, train, &o, &m), PT_OK);
+    assert_int_equal(epochs_seen, 6);
+    pt_cnn_eval_result r;
+    assert_int_equal(pt_cnn_eval(ctx, m, test, &r), PT_OK);
+    assert_true(r.accuracy > 0.9);
+    assert_int_equal(r.class_n[0] + r.class_n[1], 100);
+    assert_int_equal(pt_cnn_embed_dim(m), 16); /* the input of the last dense layer */
+    char path[200];
+    tmp_path(path, sizeof path, "toy.model");
+    assert_int_equal(pt_cnn_save(ctx, m, path), PT_OK);
+    pt_cnn *back;
+    assert_int_equal(pt_cnn_load(ctx, path, &back), PT_OK);
+    assert_string_equal(pt_cnn_class_name(back, 1), "vertical");
+    assert_string_equal(pt_cnn_arch(back), o.arch);
+    float p1[200], p2[200], e1[1600], e2[1600];
+    assert_int_equal(pt_cnn_predict(ctx, m, test, p1, e1), PT_OK);
+    assert_int_equal(pt_cnn_predict(ctx, back, test, p2, e2), PT_OK);
+    assert_memory_equal(p1, p2, sizeof p1);
+    assert_memory_equal(e1, e2, sizeof e1);
+    for (int i = 0; i < 100; i++) {
+        assert_true(fabsf(p1[2 * i] + p1[2 * i + 1] - 1.0f) < 1e-5f);
+    }
+    /* a wrong-sized image set is refused with both shapes named */
+    pt_cnn_data *other;
+    assert_int_equal(pt__cnn_data_new(ctx, 3, 1, 12, 12, 1, &other), PT_OK);
+    memset(other->pix, 0, 3 * 144);
+    assert_int_equal(pt_cnn_eval(ctx, back, other, &r), PT_EINVAL);
+    assert_non_null(strstr(pt_ctx_errmsg(ctx), "12x12"));
+    pt_cnn_data_free(other);
+    /* an unlabelled set cannot be evaluated or trained on */
+    assert_int_equal(pt__cnn_data_new(ctx, 3, 1, 10, 10, 0, &other), PT_OK);
+    memset(other->pix, 0, 300);
+    assert_int_equal(pt_cnn_eval(ctx, back, other, &r), PT_EINVAL);
+    pt_cnn *none;
+    assert_int_equal(pt_cnn_train(ctx, other, &o, &none), PT_EINVAL);
+    assert_null(none);
+    pt_cnn_data_free(other);
+    /* the bare network file (no class names) is not an image classifier */
+    pt__net *net;
+    assert_int_equal(pt__net_new(ctx, "dense2", 1, 10, 10, 1, &net), PT_OK);
+    assert_int_equal(pt__net_save(ctx, net, NULL, path), PT_OK);
+    pt__net_free(ctx, net);
+    pt_cnn *x;
+    assert_int_equal(pt_cnn_load(ctx, path, &x), PT_EPARSE);
+    remove(path);
+    pt_cnn_free(m);
+    pt_cnn_free(back);
+    pt_cnn_data_free(train);
+    pt_cnn_data_free(test);
+}
+
+static void test_nan_in_training_is_reported_with_the_step(void **state) {
+    pt_ctx *ctx = *state;
+    pt_cnn_data *train = toy_set(ctx, 64, 3);
+    pt_cnn_train_opts o;
+    pt_cnn_train_opts_init(&o);
+    o.arch = "dense16 relu dense2";
+    o.epochs = 3;
+    o.batch = 8;
+    o.threads = 1;
+    o.lr = 1e30f;
+    pt_cnn *m = (pt_cnn *)&o; /* must be reset to NULL */
+    assert_int_equal(pt_cnn_train(ctx, train, &o, &m), PT_ELIMIT);
+    assert_null(m);
+    assert_non_null(strstr(pt_ctx_errmsg(ctx), "NaN or infinite at epoch"));
+    assert_non_null(strstr(pt_ctx_errmsg(ctx), "step"));
+    pt_cnn_data_free(train);
+}
+
+static void test_knn_matches_brute_force(void **state) {
+    pt_ctx *ctx = *state;
+    const size_t n = 1500; /* more than one 1024-row block */
+    const uint32_t dim = 12, k = 5;
+    float *x = malloc(n * dim * sizeof *x), *sim = malloc(n * k * sizeof *sim);
+    uint32_t *idx = malloc(n * k * sizeof *idx);
+    pt__rng r;
+    pt__rng_seed(&r, 4);
+    for (size_t i = 0; i < n * dim; i++) {
+        x[i] = pt__rng_normal(&r);
+    }
+    memset(x + 7 * dim, 0, dim * sizeof *x); /* a zero row */
+    assert_int_equal(pt_cnn_knn(ctx, x, n, dim, k, idx, sim), PT_OK);
+    for (size_t i = 0; i < n; i += 37) {
+        /* brute force: the k-th best cosine */
+        double best[5] = {-2, -2, -2, -2, -2};
+        for (size_t j = 0; j < n; j++) {
+            if (j == i) {
+                continue;
+            }
+            double d = 0, ni = 0, nj = 0;
+            for (uint32_t t = 0; t < dim; t++) {
+                d += (double)x[i * dim + t] * x[j * dim + t];
+                ni += (double)x[i * dim + t] * x[i * dim + t];
+                nj += (double)x[j * dim + t] * x[j * dim + t];
+            }
+            double c = ni > 0 && nj > 0 ? d / sqrt(ni * nj) : 0;
+            for (int q = 0; q < 5; q++) {
+                if (c > best[q]) {
+                    memmove(best + q + 1, best + q, (4 - q) * sizeof *best);
+                    best[q] = c;
+                    break;
+                }
+            }
+        }
+        for (uint32_t q = 0; q < k; q++) {
+            assert_true(fabs(sim[i * k + q] - best[q]) < 1e-4);
+            assert_true(idx[i * k + q] != i && idx[i * k + q] < n);
+        }
+    }
+    /* fewer rows than k: padded */
+    assert_int_equal(pt_cnn_knn(ctx, x, 3, dim, k, idx, sim), PT_OK);
+    assert_true(idx[1] != UINT32_MAX && idx[2] == UINT32_MAX && sim[3] == 0.0f);
+    assert_int_equal(pt_cnn_knn(ctx, x, 3, dim, 0, idx, sim), PT_EINVAL);
+    free(x);
+    free(sim);
+    free(idx);
+}
+
+static void test_attach_is_idempotent(void **state) {
+    pt_ctx *ctx = *state;
+    pt_cnn_data *train = toy_set(ctx, 40, 5);
+    pt_cnn_train_opts o;
+    pt_cnn_train_opts_init(&o);
+    o.arch = "conv4k3 relu pool2 dense6 relu dense2";
+    o.epochs = 1;
+    o.threads = 1;
+    const char *names[2] = {"Horizontal bar", "vertical"};
+    o.class_names = names;
+    o.n_classes = 2;
+    pt_cnn *m;
+    assert_int_equal(pt_cnn_train(ctx, train, &o, &m), PT_OK);
+    float probs[8 * 2], emb[8 * 6];
+    pt_cnn_data *few;
+    const size_t pick[8] = {0, 1, 2, 3, 4, 5, 6, 7};
+    assert_int_equal(pt_cnn_data_subset(ctx, train, pick, 8, &few), PT_OK);
+    assert_int_equal(pt_cnn_predict(ctx, m, few, probs, emb), PT_OK);
+    pt_builder *b;
+    assert_int_equal(pt_builder_new(ctx, NULL, &b), PT_OK);
+    pt_node_id it = pt_builder_intern(b, "http://shop/item/1", 18, PT_TERM_IRI);
+    pt_node_id ty = pt_builder_intern(b, PT_RDF_TYPE, strlen(PT_RDF_TYPE), PT_TERM_IRI);
+    pt_node_id cl = pt_builder_intern(b, PT_ITEM, strlen(PT_ITEM), PT_TERM_IRI);
+    pt_builder_add_edge(b, it, ty, cl, 1.0f, 0);
+    pt_graph *g;
+    assert_int_equal(pt_builder_finish(b, &g), PT_OK);
+    const char *iris[8] = {"http://shop/item/1", "http://shop/item/2", "http://shop/item/3",
+                           "http://shop/item/4", "http://shop/item/5", "http://shop/item/6",
+                           "http://shop/item/7", "http://shop/item/8"};
+    pt_cnn_attach_stats st;
+    assert_int_equal(pt_cnn_attach(ctx, m, g, iris, 8, probs, emb, 3, 1, 0.0f, &st), PT_OK);
+    assert_int_equal(st.items, 8);
+    assert_int_equal(st.new_items, 7);
+    assert_int_equal(st.category_edges, 8);
+    assert_int_equal(st.similar_edges, 24);
+    assert_int_equal(pt_graph_compact(g), PT_OK);
+    uint64_t edges = pt_graph_edge_count(g);
+    uint64_t lits = pt_graph_literal_count(g);
+    assert_int_equal(pt_cnn_attach(ctx, m, g, iris, 8, probs, emb, 3, 1, 0.0f, &st), PT_OK);
+    assert_int_equal(st.new_items, 0);
+    assert_int_equal(pt_graph_compact(g), PT_OK);
+    assert_int_equal(pt_graph_edge_count(g), edges);
+    assert_int_equal(pt_graph_literal_count(g), lits);
+    /* the vector and the category edge of item 1 */
+    pt_node_id v = pt_graph_lookup(g, iris[0], strlen(iris[0]), PT_TERM_IRI);
+    pt_node_id pe = pt_graph_lookup(g, PT_IMAGE_EMBEDDING, strlen(PT_IMAGE_EMBEDDING), PT_TERM_IRI);
+    float got[6];
+    assert_int_equal(pt_graph_get_vector(g, v, pe, got, 6), 6);
+    assert_memory_equal(got, emb, sizeof got);
+    const char *cat = "https://w3id.org/portrait/ns#category/Horizontal%20bar";
+    assert_true(pt_graph_lookup(g, cat, strlen(cat), PT_TERM_IRI) != PT_NONE);
+    pt_graph_free(g);
+    pt_cnn_data_free(few);
+    pt_cnn_data_free(train);
+    pt_cnn_free(m);
+}
+
+/* ======================================================================= Fashion-MNIST == */
+
+#define FASHION_DIR "/usr/share/datasets/fashion-mnist"
+
+static void test_fashion_mnist_smoke(void **state) {
+    pt_ctx *ctx = *state;
+    FILE *f = fopen(FASHION_DIR "/t10k-images-idx3-ubyte.gz", "rb");
+    if (f == NULL) {
+        skip(); /* Debian dataset-fashion-mnist not installed */
+    }
+    fclose(f);
+    pt_cnn_data *d;
+    assert_int_equal(pt_cnn_data_load_idx(ctx, FASHION_DIR "/t10k-images-idx3-ubyte.gz",
+                                          FASHION_DIR "/t10k-labels-idx1-ubyte.gz", 300, &d),
+                     PT_OK);
+    uint32_t c, h, w;
+    pt_cnn_data_shape(d, &c, &h, &w);
+    assert_int_equal(h, 28);
+    assert_int_equal(w, 28);
+    int seen[10] = {0};
+    for (size_t i = 0; i < 300; i++) {
+        int l = pt_cnn_data_label(d, i);
+        assert_true(l >= 0 && l < 10);
+        seen[l] = 1;
+    }
+    for (int l = 0; l < 10; l++) {
+        assert_true(seen[l]);
+    }
+    /* one epoch of the small net on 300 images learns something (> chance) */
+    pt_cnn_train_opts o;
+    pt_cnn_train_opts_init(&o);
+    o.arch = "small";
+    o.epochs = 2;
+    o.threads = 1;
+    pt_cnn *m;
+    assert_int_equal(pt_cnn_train(ctx, d, &o, &m), PT_OK);
+    pt_cnn_eval_result r;
+    assert_int_equal(pt_cnn_eval(ctx, m, d, &r), PT_OK);
+    assert_true(r.accuracy > 0.4);
+    assert_int_equal(pt_cnn_embed_dim(m), 128);
+    pt_cnn_free(m);
+    pt_cnn_data_free(d);
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(test_conv2d_gradients, ctx_up, ctx_down),
@@ -595,6 +1066,15 @@ int main(void) {
         cmocka_unit_test_setup_teardown(test_architecture_errors, ctx_up, ctx_down),
         cmocka_unit_test_setup_teardown(test_model_file_round_trip_and_corruption, ctx_up,
                                         ctx_down),
+        cmocka_unit_test_setup_teardown(test_idx_reader_and_errors, ctx_up, ctx_down),
+        cmocka_unit_test_setup_teardown(test_png_and_jpeg_are_read_and_resized, ctx_up, ctx_down),
+        cmocka_unit_test(test_augmentation_keeps_shape_and_changes_pixels),
+        cmocka_unit_test_setup_teardown(test_train_eval_save_load_predict, ctx_up, ctx_down),
+        cmocka_unit_test_setup_teardown(test_nan_in_training_is_reported_with_the_step, ctx_up,
+                                        ctx_down),
+        cmocka_unit_test_setup_teardown(test_knn_matches_brute_force, ctx_up, ctx_down),
+        cmocka_unit_test_setup_teardown(test_attach_is_idempotent, ctx_up, ctx_down),
+        cmocka_unit_test_setup_teardown(test_fashion_mnist_smoke, ctx_up, ctx_down),
     };
     return cmocka_run_group_tests_name("cnn", tests, NULL, NULL);
 }

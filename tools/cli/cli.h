@@ -112,6 +112,7 @@ extern const cli_cmd cmd_eval;
 extern const cli_cmd cmd_recommend, cmd_explain;
 extern const cli_cmd cmd_text;
 extern const cli_cmd cmd_sparql;
+extern const cli_cmd cmd_cnn;
 extern const cli_cmd cmd_serve;
 
 #endif /* PT_CLI_H */
