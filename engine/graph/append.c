@@ -46,8 +46,10 @@ static int reserve_nodes(pt_graph *g, uint32_t need) {
     }
     memset(cls, 0, cap);
     memset(role, 0, cap);
-    memcpy(cls, g->node_class, g->n_nodes);
-    memcpy(role, g->node_role, g->n_nodes);
+    if (g->n_nodes > 0) { /* a new store's empty graph has no arrays yet */
+        memcpy(cls, g->node_class, g->n_nodes);
+        memcpy(role, g->node_role, g->n_nodes);
+    }
     if (g->d_out_head != NULL) {
         memcpy(oh, g->d_out_head, (size_t)g->n_nodes * 4);
         memcpy(ih, g->d_in_head, (size_t)g->n_nodes * 4);
@@ -367,6 +369,18 @@ int pt_graph_add_literal(pt_graph *g, pt_node_id s, pt_node_id p, const char *le
         goto done;
     }
     PT_TRY(reserve_nodes(g, g->n_nodes));
+    if (g->n_langs == 0) {
+        /* A new store's empty graph has no language table yet; langs[0] is always "". */
+        char **nl = pt__arena_alloc(&g->arena, sizeof(char *), sizeof(char *));
+        char *none = pt__arena_strndup(&g->arena, "", 0);
+        if (nl == NULL || none == NULL) {
+            rc = PT_ENOMEM;
+            goto done;
+        }
+        nl[0] = none;
+        g->langs = nl;
+        g->n_langs = 1;
+    }
     uint16_t li = 0;
     if (lang != NULL && lang[0] != '\0') {
         while (li < g->n_langs && strcasecmp(g->langs[li], lang) != 0) {

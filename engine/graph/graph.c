@@ -185,10 +185,12 @@ static const pt_class local_class[] = {PT_CLASS_USER,  PT_CLASS_ITEM, PT_CLASS_C
                                        PT_CLASS_BRAND, PT_CLASS_TAG,  PT_CLASS_EVENT};
 #define N_LOCAL_DIRS (sizeof local_dirs / sizeof local_dirs[0])
 
-/* Look up base + dir + id; PT_NONE when absent or too long. */
+/* Look up base + dir + id; PT_NONE when absent or too long. A graph without a base IRI uses the
+ * importers' default, "urn:portrait:", as they do when minting (and live events too). */
 static pt_node_id try_local(const pt_graph *g, const char *dir, const char *id) {
     char buf[2048];
-    int n = snprintf(buf, sizeof buf, "%s%s%s", g->base != NULL ? g->base : "", dir, id);
+    const char *base = g->base != NULL && g->base[0] != '\0' ? g->base : "urn:portrait:";
+    int n = snprintf(buf, sizeof buf, "%s%s%s", base, dir, id);
     if (n < 0 || (size_t)n >= sizeof buf) {
         return PT_NONE;
     }
@@ -215,7 +217,7 @@ pt_node_id pt_graph_resolve(const pt_graph *g, const char *id, pt_class hint) {
     }
     /* Local ids minted with the base: the hinted class first, then the bare base, then the
      * rest. */
-    if (g->base != NULL && g->base[0] != '\0') {
+    {
         for (size_t i = 0; i < N_LOCAL_DIRS; i++) {
             if (local_class[i] == hint && (v = try_local(g, local_dirs[i], id)) != PT_NONE) {
                 return v;

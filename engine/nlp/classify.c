@@ -51,6 +51,7 @@ struct pt_textclf {
     pt_tokenizer *tk;
     pt__featbuf fb;
     double *probs;
+    const pt_textclf *shared; /* a clone's model (weights borrowed), NULL for a model */
 };
 
 /* --- options and labels -------------------------------------------------------------------- */
@@ -119,12 +120,43 @@ static int finish_model(pt_textclf *m) {
     return pt_tokenizer_new(m->ctx, &m->tok, &m->tk);
 }
 
-/* Free a model. */
+/* A predictor for another thread: the model's weights, labels and tables shared read-only;
+ * its own tokenizer, feature buffer and probabilities, allocated on `ctx`. */
+int pt_textclf_clone(const pt_textclf *m, pt_ctx *ctx, pt_textclf **out) {
+    *out = NULL;
+    pt_textclf *c = pt__calloc(ctx, 1, sizeof *c);
+    if (c == NULL) {
+        return pt__error(ctx, PT_ENOMEM, "classifier: out of memory");
+    }
+    *c = *m;
+    c->ctx = ctx;
+    c->shared = m;
+    c->tk = NULL;
+    memset(&c->fb, 0, sizeof c->fb);
+    c->probs = pt__calloc(ctx, m->k > 0 ? m->k : 1, sizeof *c->probs);
+    int rc = c->probs == NULL ? pt__error(ctx, PT_ENOMEM, "classifier: out of memory")
+                              : pt_tokenizer_new(ctx, &c->tok, &c->tk);
+    if (rc != PT_OK) {
+        pt_textclf_free(c);
+        return rc;
+    }
+    *out = c;
+    return PT_OK;
+}
+
+/* Free a model (or a clone: only what it owns). */
 void pt_textclf_free(pt_textclf *m) {
     if (m == NULL) {
         return;
     }
     pt_ctx *ctx = m->ctx;
+    if (m->shared != NULL) {
+        pt__free(ctx, m->probs);
+        pt__featbuf_free(ctx, &m->fb);
+        pt_tokenizer_free(m->tk);
+        pt__free(ctx, m);
+        return;
+    }
     for (size_t i = 0; m->labels != NULL && i < m->k; i++) {
         pt__free(ctx, m->labels[i]);
     }

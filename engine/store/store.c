@@ -26,28 +26,18 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/file.h>
+#include <sys/resource.h>
+#include <sys/statvfs.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
 #include "store/segment.h"
+#include "store/store_int.h"
 
 #define MANIFEST_FORMAT 1   /* meta.format_version this build writes and the newest it reads */
 #define LOCK_TIMEOUT_S 10.0 /* default wait for another writer's lock */
 #define OPEN_RETRIES 4      /* manifest re-reads when a segment vanishes under a reader */
-
-struct pt_store {
-    pt_ctx *ctx;
-    char *path;          /* the directory */
-    int readonly;        /* PT_STORE_READONLY, or a directory we may not write */
-    char ro_reason[160]; /* why the store is read-only, for commit's message */
-    int lock_fd;         /* PATH/lock with the exclusive flock held, or -1 */
-    sqlite3 *db;
-    pt_graph *graph;
-    uint64_t generation; /* 0: no segment yet */
-    uint64_t seg_bytes;  /* the current segment's size and header CRC, as the manifest says */
-    uint32_t seg_crc;
-};
 
 /* --- helpers -------------------------------------------------------------------------------- */
 
@@ -68,7 +58,8 @@ static void seg_name(char *buf, size_t cap, uint64_t gen) {
 /* Return the Portrait code for a failed file operation with errno `err`: a full, read-only or
  * forbidden disk is PT_EFULL, anything else PT_EIO. */
 static int io_code(int err) {
-    return err == ENOSPC || err == EDQUOT || err == EROFS || err == EACCES || err == EPERM
+    return err == ENOSPC || err == EDQUOT || err == EROFS || err == EACCES || err == EPERM ||
+                   err == EFBIG
                ? PT_EFULL
                : PT_EIO;
 }
@@ -116,10 +107,26 @@ static const char SCHEMA[] =
     "INSERT OR IGNORE INTO meta(key, value) VALUES('application', 'portrait');"
     "INSERT OR IGNORE INTO meta(key, value) VALUES('created', strftime('%s', 'now'));";
 
+/* SQLite reports a refused write as SQLITE_IOERR_WRITE and does not always keep the errno
+ * (a failed write is followed by the rollback's own calls). Work out the likely cause: a file
+ * system with no room left (statvfs on the store's directory), or a file size limit
+ * (RLIMIT_FSIZE, which makes write(2) fail with EFBIG). Returns that errno, or 0. */
+static int write_failure_cause(const char *dir) {
+    struct statvfs vfs;
+    if (statvfs(dir, &vfs) == 0 && (uint64_t)vfs.f_bavail * vfs.f_frsize < 64 * 1024) {
+        return ENOSPC;
+    }
+    struct rlimit rl;
+    if (getrlimit(RLIMIT_FSIZE, &rl) == 0 && rl.rlim_cur != RLIM_INFINITY) {
+        return EFBIG;
+    }
+    return 0;
+}
+
 /* Turn a SQLite failure into a Portrait error naming the manifest: a file that is not a
  * database is PT_ESTORE, a full or read-only disk PT_EFULL, memory PT_ENOMEM, the rest
  * PT_EIO. `what` says what was being done. */
-static int db_error(pt_store *s, int src, const char *what) {
+int pt__store_db_error(pt_store *s, int src, const char *what) {
     int code = PT_EIO;
     switch (src & 0xff) {
     case SQLITE_NOTADB:
@@ -135,6 +142,20 @@ static int db_error(pt_store *s, int src, const char *what) {
     case SQLITE_NOMEM:
         code = PT_ENOMEM;
         break;
+    case SQLITE_IOERR: {
+        /* A write refused by the system for lack of room (ENOSPC on some paths, EFBIG past a
+         * file size limit, a quota, a read-only remount) is a full disk, not a broken one. */
+        int err = s->db != NULL ? sqlite3_system_errno(s->db) : 0;
+        if (err == 0 && s->db != NULL && sqlite3_extended_errcode(s->db) == SQLITE_IOERR_WRITE) {
+            err = write_failure_cause(s->path);
+        }
+        if (err == ENOSPC || err == EDQUOT || err == EFBIG || err == EROFS) {
+            const char *msg = sqlite3_errmsg(s->db);
+            return pt__error(s->ctx, PT_EFULL, "%s/manifest.db: %s: %s (%s)", s->path, what, msg,
+                             strerror(err));
+        }
+        break;
+    }
     default:
         break;
     }
@@ -143,9 +164,9 @@ static int db_error(pt_store *s, int src, const char *what) {
 }
 
 /* Run the SQL script `sql` on the manifest. Returns PT_OK or a db_error. */
-static int db_exec(pt_store *s, const char *sql, const char *what) {
+int pt__store_db_exec(pt_store *s, const char *sql, const char *what) {
     int src = sqlite3_exec(s->db, sql, NULL, NULL, NULL);
-    return src == SQLITE_OK ? PT_OK : db_error(s, src, what);
+    return src == SQLITE_OK ? PT_OK : pt__store_db_error(s, src, what);
 }
 
 /* Reopen the manifest `file` as immutable. SQLite cannot read a WAL database whose -shm file
@@ -168,7 +189,7 @@ static int reopen_immutable(pt_store *s, const char *file) {
     sqlite3_close(s->db);
     s->db = NULL;
     int src = sqlite3_open_v2(uri, &s->db, SQLITE_OPEN_READONLY | SQLITE_OPEN_URI, NULL);
-    return src == SQLITE_OK ? PT_OK : db_error(s, src, "cannot open read-only");
+    return src == SQLITE_OK ? PT_OK : pt__store_db_error(s, src, "cannot open read-only");
 }
 
 /* Open the manifest of the store, creating it (and its schema) when `create`. Sets WAL mode
@@ -182,7 +203,7 @@ static int db_open(pt_store *s, int create) {
                             : SQLITE_OPEN_READWRITE | (create ? SQLITE_OPEN_CREATE : 0);
     int src = sqlite3_open_v2(file, &s->db, flags | SQLITE_OPEN_NOMUTEX, NULL);
     if (src != SQLITE_OK) {
-        rc = db_error(s, src, "cannot open");
+        rc = pt__store_db_error(s, src, "cannot open");
         goto done;
     }
     sqlite3_busy_timeout(s->db, (int)(LOCK_TIMEOUT_S * 1000));
@@ -191,17 +212,17 @@ static int db_open(pt_store *s, int create) {
         PT_TRY(reopen_immutable(s, file));
     }
     if (!s->readonly) {
-        PT_TRY(db_exec(s, "PRAGMA journal_mode=WAL", "cannot set WAL mode"));
-        PT_TRY(db_exec(s, "PRAGMA synchronous=FULL", "cannot set synchronous mode"));
+        PT_TRY(pt__store_db_exec(s, "PRAGMA journal_mode=WAL", "cannot set WAL mode"));
+        PT_TRY(pt__store_db_exec(s, "PRAGMA synchronous=FULL", "cannot set synchronous mode"));
         if (create) {
-            PT_TRY(db_exec(s, "BEGIN IMMEDIATE", "cannot start the schema transaction"));
+            PT_TRY(pt__store_db_exec(s, "BEGIN IMMEDIATE", "cannot start the schema transaction"));
             src = sqlite3_exec(s->db, SCHEMA, NULL, NULL, NULL);
             if (src != SQLITE_OK) {
-                rc = db_error(s, src, "cannot create the schema");
+                rc = pt__store_db_error(s, src, "cannot create the schema");
                 sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
                 goto done;
             }
-            PT_TRY(db_exec(s, "COMMIT", "cannot commit the schema"));
+            PT_TRY(pt__store_db_exec(s, "COMMIT", "cannot commit the schema"));
         }
     }
     sqlite3_stmt *st = NULL;
@@ -212,7 +233,7 @@ static int db_open(pt_store *s, int create) {
         if (strstr(msg, "no such table") != NULL) {
             rc = pt__error(s->ctx, PT_ESTORE, "%s: not a Portrait manifest (no meta table)", file);
         } else {
-            rc = db_error(s, src, "cannot read the format version");
+            rc = pt__store_db_error(s, src, "cannot read the format version");
         }
         goto done;
     }
@@ -231,7 +252,7 @@ static int db_open(pt_store *s, int create) {
     } else if (src == SQLITE_DONE) {
         rc = pt__error(s->ctx, PT_ESTORE, "%s: not a Portrait manifest (no format_version)", file);
     } else {
-        rc = db_error(s, src, "cannot read the format version");
+        rc = pt__store_db_error(s, src, "cannot read the format version");
     }
     sqlite3_finalize(st);
 done:
@@ -257,7 +278,7 @@ static int db_current(pt_store *s, cur_row *row) {
                                  " ORDER BY generation DESC LIMIT 1",
                                  -1, &st, NULL);
     if (src != SQLITE_OK) {
-        return db_error(s, src, "cannot read the segments table");
+        return pt__store_db_error(s, src, "cannot read the segments table");
     }
     src = sqlite3_step(st);
     if (src == SQLITE_ROW) {
@@ -275,7 +296,7 @@ static int db_current(pt_store *s, cur_row *row) {
                            s->path, (long long)gen, file != NULL ? file : "(null)", row->file);
         }
     } else if (src != SQLITE_DONE) {
-        rc = db_error(s, src, "cannot read the segments table");
+        rc = pt__store_db_error(s, src, "cannot read the segments table");
     }
     sqlite3_finalize(st);
     return rc;
@@ -296,14 +317,17 @@ static int step_with(sqlite3_stmt *st, const sqlite3_int64 *ints, int n_ints, co
 }
 
 /* In one transaction, make `file` (generation `gen`, `bytes`, header `crc`) the current
- * segment and log the commit in history. On failure the transaction is rolled back and the
- * manifest is as before. */
+ * segment and log the commit in history; with `fold` >= 0, also record that the segment holds
+ * the event log up to sequence number `fold` and delete those log rows (pt_store_compact), so
+ * that a crash leaves either the old segment with the log to replay or the new one with the
+ * log folded, never a segment that would get events twice. On failure the transaction is
+ * rolled back and the manifest is as before. */
 static int db_switch(pt_store *s, const pt_graph *g, uint64_t gen, const char *file, uint64_t bytes,
-                     uint32_t crc, const char *note) {
+                     uint32_t crc, const char *note, int64_t fold) {
     sqlite3_stmt *st = NULL;
     int rc = PT_OK;
     sqlite3_int64 now = (sqlite3_int64)time(NULL);
-    PT_TRY(db_exec(s, "BEGIN IMMEDIATE", "cannot start the commit transaction"));
+    PT_TRY(pt__store_db_exec(s, "BEGIN IMMEDIATE", "cannot start the commit transaction"));
     int src = sqlite3_exec(s->db, "DELETE FROM segments", NULL, NULL, NULL);
     if (src == SQLITE_OK) {
         src = sqlite3_prepare_v2(s->db,
@@ -331,11 +355,28 @@ static int db_switch(pt_store *s, const pt_graph *g, uint64_t gen, const char *f
                                    (sqlite3_int64)bytes};
         src = step_with(st, v, 6, note, note != NULL ? 7 : 0);
     }
+    if (src == SQLITE_OK && fold >= 0) {
+        src = sqlite3_prepare_v2(s->db,
+                                 "INSERT OR REPLACE INTO meta(key, value)"
+                                 " VALUES('log_folded', CAST(? AS TEXT))",
+                                 -1, &st, NULL);
+        if (src == SQLITE_OK) {
+            const sqlite3_int64 v[] = {fold};
+            src = step_with(st, v, 1, NULL, 0);
+        }
+        if (src == SQLITE_OK) {
+            src = sqlite3_prepare_v2(s->db, "DELETE FROM events WHERE id <= ?", -1, &st, NULL);
+        }
+        if (src == SQLITE_OK) {
+            const sqlite3_int64 v[] = {fold};
+            src = step_with(st, v, 1, NULL, 0);
+        }
+    }
     if (src == SQLITE_OK) {
         src = sqlite3_exec(s->db, "COMMIT", NULL, NULL, NULL);
     }
     if (src != SQLITE_OK) {
-        rc = db_error(s, src, "cannot record the new segment");
+        rc = pt__store_db_error(s, src, "cannot record the new segment");
         sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
     }
 done:
@@ -544,6 +585,7 @@ int pt_store_open(pt_ctx *ctx, const char *path, int flags, pt_store **out) {
     }
     s->ctx = ctx;
     s->lock_fd = -1;
+    PT_TRY(pt__log_init(s));
     s->path = pt__strdup(ctx, path);
     if (s->path == NULL) {
         rc = pt__error(ctx, PT_ENOMEM, "out of memory opening store %s", path);
@@ -572,6 +614,7 @@ int pt_store_open(pt_ctx *ctx, const char *path, int flags, pt_store **out) {
     }
     PT_TRY(db_open(s, !have_manifest));
     PT_TRY(load_current(s));
+    PT_TRY(pt__log_open(s));
     *out = s;
     s = NULL;
 done:
@@ -583,6 +626,7 @@ void pt_store_close(pt_store *s) {
     if (s == NULL) {
         return;
     }
+    pt__log_close(s);
     pt_graph_free(s->graph);
     if (s->db != NULL) {
         sqlite3_close(s->db);
@@ -631,7 +675,28 @@ static int write_temp(pt_store *s, pt_graph *g, const char *tmp, uint64_t gen, p
 }
 
 int pt_store_commit(pt_store *s, pt_graph *g, const char *note) {
+    if (g == NULL) {
+        return pt__error(s->ctx, PT_EINVAL, "pt_store_commit: graph is NULL");
+    }
+    /* Appends wait while the snapshot is written. Committing the store's own graph folds the
+     * log (every acknowledged event is applied to it); another graph leaves the marker, and
+     * the log replays onto it at the next open (replay is idempotent: see eventlog.c). */
+    pt__log_acquire(s);
+    int64_t fold = g == s->graph ? (int64_t)s->log_last : -1;
+    int rc = pt__store_commit_locked(s, g, note, fold);
+    pt__log_release(s);
+    return rc;
+}
+
+int pt__store_commit_locked(pt_store *s, pt_graph *g, const char *note, int64_t fold) {
     int rc = PT_OK;
+    if (fold >= 0 && s->apply_failed && g == s->graph) {
+        return pt__error(s->ctx, PT_ENOMEM,
+                         "store %s: some logged events are missing from the graph (out of "
+                         "memory when they were applied); close and reopen the store, which "
+                         "replays them, before committing",
+                         s->path);
+    }
     char tmp[4096], file[4096], old[4096], name[64];
     pt_ctx *ctx = s->ctx;
 
@@ -670,7 +735,7 @@ int pt_store_commit(pt_store *s, pt_graph *g, const char *note) {
                          strerror(err));
     }
     /* 2. The switch: one SQLite transaction (WAL, synchronous=FULL). */
-    rc = db_switch(s, g, gen, name, info.file_len, info.header_crc, note);
+    rc = db_switch(s, g, gen, name, info.file_len, info.header_crc, note, fold);
     if (rc != PT_OK) {
         unlink(file);
         sync_dir(s->path);
@@ -682,8 +747,14 @@ int pt_store_commit(pt_store *s, pt_graph *g, const char *note) {
     }
     if (s->graph != g) {
         pt_graph_free(s->graph);
+        pt__log_graph_changed(s);
     }
     s->graph = g;
+    if (fold >= 0) {
+        pthread_mutex_lock(&s->mu);
+        s->log_folded = (uint64_t)fold;
+        pthread_mutex_unlock(&s->mu);
+    }
     s->generation = gen;
     s->seg_bytes = info.file_len;
     s->seg_crc = info.header_crc;

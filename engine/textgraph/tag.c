@@ -13,9 +13,12 @@
  * Edges fold by (s, p, o) and literals are sets, so running it twice changes nothing.
  */
 #include <math.h>
+#include <pthread.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "core/core.h"
 #include "portrait/pt_nlp.h"
@@ -114,6 +117,83 @@ void pt_tag_opts_init(pt_tag_opts *o) {
     memset(o, 0, sizeof *o);
     o->top_k = 5;
     o->min_weight = 0.2;
+}
+
+/* One review to score: its event node, user, item, text, and the result. */
+typedef struct review {
+    pt_node_id v, user, item;
+    const char *text;
+    double score;
+    int rc;
+} review;
+
+/* Reviews shared by the scoring threads; each takes the next unscored one. */
+typedef struct scoring {
+    const pt_textclf *model;
+    review *rv;
+    size_t n;
+    atomic_size_t next;
+    pt_ctx *main_ctx; /* the caller's, for progress; used by the calling thread only */
+} scoring;
+
+/* Score reviews until none is left, with predictor `m` (a clone, or the model itself on the
+ * calling thread, which also reports progress). */
+static void score_loop(scoring *sc, pt_textclf *m, int report) {
+    for (;;) {
+        size_t j = atomic_fetch_add(&sc->next, 1);
+        if (j >= sc->n) {
+            break;
+        }
+        pt_text_prediction pr;
+        review *r = &sc->rv[j];
+        r->rc = pt_textclf_predict(m, r->text, strlen(r->text), &pr);
+        r->score = r->rc == PT_OK ? pr.score : 0.0;
+        if (report && (j & 1023) == 0) {
+            pt__progress(sc->main_ctx, "reviews", j, sc->n);
+        }
+    }
+}
+
+/* A helper thread's work: its own ctx and predictor. */
+static void *score_thread(void *arg) {
+    scoring *sc = arg;
+    pt_ctx *ctx = NULL;
+    pt_textclf *m = NULL;
+    if (pt_ctx_new(&ctx) == PT_OK && pt_textclf_clone(sc->model, ctx, &m) == PT_OK) {
+        score_loop(sc, m, 0);
+    }
+    pt_textclf_free(m);
+    pt_ctx_free(ctx);
+    return NULL;
+}
+
+/* Score every review with `model` on up to 4 threads (the online CPUs), the calling thread one
+ * of them. A helper thread that cannot start leaves its share to the others. PT_OK. */
+static int score_reviews(pt_ctx *ctx, pt_textclf *model, review *rv, size_t n) {
+    scoring sc;
+    sc.model = model;
+    sc.rv = rv;
+    sc.n = n;
+    atomic_init(&sc.next, 0);
+    sc.main_ctx = ctx;
+    long cpus = sysconf(_SC_NPROCESSORS_ONLN);
+    int nt = cpus < 1 ? 1 : cpus > 4 ? 4 : (int)cpus;
+    if (n < 512) {
+        nt = 1;
+    }
+    pthread_t tid[4];
+    int started[4] = {0, 0, 0, 0};
+    for (int t = 1; t < nt; t++) {
+        started[t] = pthread_create(&tid[t], NULL, score_thread, &sc) == 0;
+    }
+    score_loop(&sc, model, 1);
+    for (int t = 1; t < nt; t++) {
+        if (started[t]) {
+            pthread_join(tid[t], NULL);
+        }
+    }
+    pt__progress(ctx, "reviews", n, n);
+    return PT_OK;
 }
 
 int pt_tag_graph(pt_ctx *ctx, const pt_graph *g, pt_textclf *sentiment, const pt_tag_opts *o,
@@ -272,6 +352,9 @@ int pt_tag_graph(pt_ctx *ctx, const pt_graph *g, pt_textclf *sentiment, const pt
                    dec = pt_builder_intern(b, PT_XSD_DECIMAL, strlen(PT_XSD_DECIMAL),
                                            PT_TERM_IRI);
         pt_node_id g_has_tag = look(g, PT_HAS_TAG);
+        /* The reviews: event nodes with a text, a user and an item. */
+        review *rv = NULL;
+        size_t n_rv = 0, rv_cap = 0;
         for (pt_node_id v = 0; rc == PT_OK && v < n; v++) {
             const char *text = pt_graph_literal_get(g, v, p_text, NULL);
             if (text == NULL) {
@@ -287,20 +370,33 @@ int pt_tag_graph(pt_ctx *ctx, const pt_graph *g, pt_textclf *sentiment, const pt
             if (!pt_graph_edge_next_nbr(&it, &item, &pred)) {
                 continue;
             }
-            pt_text_prediction pr;
-            if (pt_textclf_predict(sentiment, text, strlen(text), &pr) != PT_OK) {
+            if (pt__grow(ctx, (void **)&rv, &rv_cap, n_rv + 1, sizeof *rv) != PT_OK) {
+                rc = PT_ENOMEM;
+                break;
+            }
+            rv[n_rv++] = (review){v, user, item, text, 0.0, PT_OK};
+        }
+        if (rc == PT_OK) {
+            rc = score_reviews(ctx, sentiment, rv, n_rv);
+        }
+        for (size_t j = 0; rc == PT_OK && j < n_rv; j++) {
+            pt_node_id v = rv[j].v, user = rv[j].user, item = rv[j].item;
+            pt_edge_iter it;
+            pt_node_id pred;
+            if (rv[j].rc != PT_OK) {
                 st->failed++;
                 continue;
             }
+            double score = rv[j].score;
             char num[32];
-            snprintf(num, sizeof num, "%.4f", pr.score);
+            snprintf(num, sizeof num, "%.4f", score);
             pt_builder_add_literal(b, v, p_sent, num, strlen(num), dec, NULL, 0);
-            pt_builder_add_edge(b, user, p_rs, item, (float)pr.score, PT_TIME_UNKNOWN);
+            pt_builder_add_edge(b, user, p_rs, item, (float)score, PT_TIME_UNKNOWN);
             st->reviews++;
             /* the item's tags as they were, plus the keyword tags just found (the same set
              * on every run, so the edges are too) */
-            pt_node_id op = pr.score >= 0 ? p_likes : p_dislikes, tag;
-            float ow = (float)fabs(pr.score);
+            pt_node_id op = score >= 0 ? p_likes : p_dislikes, tag;
+            float ow = (float)fabs(score);
             if (pos[item] != 0) {
                 size_t i = pos[item] - 1;
                 for (size_t k = kt_off[i]; k < kt_off[i + 1]; k++) {
@@ -318,6 +414,7 @@ int pt_tag_graph(pt_ctx *ctx, const pt_graph *g, pt_textclf *sentiment, const pt
                 st->opinions++;
             }
         }
+        pt__free(ctx, rv);
     }
     pt__free(ctx, pos);
     pt__free(ctx, kt);

@@ -25,6 +25,7 @@
 #include "core/core.h"
 #include "graph/graph.h"
 #include "io/reader.h"
+#include "events/events_int.h"
 
 
 /* ==== types ================================================================================ */
@@ -40,13 +41,22 @@ enum { K_ABSENT = 0, K_TEXT, K_NUMBER, K_BOOL, K_NULL, K_COMPOUND };
 /* Input formats; TSV is CSV with a tab delimiter. */
 enum { FMT_UNKNOWN = 0, FMT_CSV, FMT_JSONL };
 
-/* The six behaviours of pt_vocab.h, in the order of the tables below. */
-enum { ACT_VIEWED, ACT_CLICKED, ACT_CARTED, ACT_PURCHASED, ACT_RATED, ACT_REVIEWED, ACT_COUNT };
+/* The six behaviours of pt_vocab.h (shared with live events through events_int.h). */
+enum {
+    ACT_VIEWED = PT__ACT_VIEWED,
+    ACT_CLICKED = PT__ACT_CLICKED,
+    ACT_CARTED = PT__ACT_CARTED,
+    ACT_PURCHASED = PT__ACT_PURCHASED,
+    ACT_RATED = PT__ACT_RATED,
+    ACT_REVIEWED = PT__ACT_REVIEWED,
+    ACT_COUNT = PT__ACT_COUNT
+};
 
-static const char *const action_names[ACT_COUNT] = {"viewed",    "clicked", "carted",
-                                                    "purchased", "rated",   "reviewed"};
-static const char *const action_iris[ACT_COUNT] = {PT_VIEWED,    PT_CLICKED, PT_CARTED,
-                                                   PT_PURCHASED, PT_RATED,   PT_REVIEWED};
+const char *const pt__ev_action_names[PT__ACT_COUNT] = {"viewed",    "clicked", "carted",
+                                                        "purchased", "rated",   "reviewed"};
+const char *const pt__ev_action_iris[PT__ACT_COUNT] = {PT_VIEWED,    PT_CLICKED, PT_CARTED,
+                                                       PT_PURCHASED, PT_RATED,   PT_REVIEWED};
+#define action_names pt__ev_action_names
 
 /* Every spelling accepted for an action, case-insensitively. */
 static const struct {
@@ -115,14 +125,9 @@ typedef struct imp {
     pt_node_id fixed_pred; /* its predicate node */
     span fixed_name;       /* its name in event IRIs */
 
-    /* base IRI for minted ids, always ending in '/', '#' or ':' */
-    buf base;
-
-    /* vocabulary node ids */
-    pt_node_id p_type, c_user, c_item, c_event;
-    pt_node_id p_ev_user, p_ev_item, p_ev_action, p_ev_time, p_ev_rating, p_ev_value, p_ev_text;
-    pt_node_id dt_datetime, dt_decimal;
-    pt_node_id act_pred[ACT_COUNT];
+    /* the mapping into statements: base IRI, vocabulary ids (shared with live events) */
+    pt__ev_emitter em;
+    int em_ready;
 
     /* scratch, all reused */
     buf rec;  /* a CSV record spanning several physical lines */
@@ -132,7 +137,6 @@ typedef struct imp {
     buf conv;        /* a Latin-1 line converted to UTF-8 */
     buf fld;         /* unquoted CSV fields, unescaped JSON strings */
     buf path_buf;    /* the JSON key path being parsed */
-    buf iri;         /* minted IRIs */
     span *cols;      /* fields of the current CSV record */
     size_t cols_cap, n_fields;
     uint8_t *seen;   /* bit per node id: rdf:type already added by this import */
@@ -640,38 +644,35 @@ static span local_name(span iri) {
     return (span){iri.p + k, iri.len - k};
 }
 
-/* Intern a NUL-terminated vocabulary IRI. */
-static pt_node_id vocab(imp *im, const char *iri) {
-    return pt_builder_intern(im->b, iri, strlen(iri), PT_TERM_IRI);
+/* The field rules above, for live events (events_int.h). */
+size_t pt__ev_utf8_check(const unsigned char *s, size_t n) {
+    return utf8_check(s, n);
+}
+
+int pt__ev_parse_number(const char *s, size_t n, double *out) {
+    return parse_number((span){s, n}, out);
+}
+
+int pt__ev_action_lookup(const char *s, size_t n) {
+    return action_lookup((span){s, n});
+}
+
+int pt__ev_is_iri(const char *s, size_t n) {
+    return is_iri((span){s, n});
+}
+
+void pt__ev_local_name(const char *iri, size_t n, const char **out, size_t *out_len) {
+    span l = local_name((span){iri, n});
+    *out = l.p;
+    *out_len = l.len;
 }
 
 /*
- * Intern the vocabulary nodes the rows use, and work out the fixed action (opts->action, else
- * "rated" when a value is mapped, else "viewed"). Returns PT_OK, PT_EINVAL for an unknown
- * action, or PT_ENOMEM.
+ * Work out the fixed action (opts->action, else "rated" when a value is mapped, else "viewed");
+ * the emitter has interned the vocabulary. Returns PT_OK, PT_EINVAL for an unknown action, or
+ * PT_ENOMEM.
  */
 static int setup_vocab(imp *im, const char *action) {
-    im->p_type = vocab(im, PT_RDF_TYPE);
-    im->c_user = vocab(im, PT_USER);
-    im->c_item = vocab(im, PT_ITEM);
-    im->c_event = vocab(im, PT_EVENT);
-    im->p_ev_user = vocab(im, PT_EV_USER);
-    im->p_ev_item = vocab(im, PT_EV_ITEM);
-    im->p_ev_action = vocab(im, PT_EV_ACTION);
-    im->p_ev_time = vocab(im, PT_EV_TIME);
-    im->p_ev_rating = vocab(im, PT_EV_RATING);
-    im->p_ev_value = vocab(im, PT_EV_VALUE);
-    im->p_ev_text = vocab(im, PT_EV_TEXT);
-    im->dt_datetime = vocab(im, PT_XSD_DATETIME);
-    im->dt_decimal = vocab(im, PT_XSD_DECIMAL);
-    int failed = im->p_type == PT_NONE || im->dt_decimal == PT_NONE;
-    for (int a = 0; a < ACT_COUNT; a++) {
-        im->act_pred[a] = vocab(im, action_iris[a]);
-        failed |= im->act_pred[a] == PT_NONE;
-    }
-    if (failed) {
-        return pt__error(im->ctx, PT_ENOMEM, "%s: out of memory", im->path);
-    }
     span a = {action, action != NULL ? strlen(action) : 0};
     a = trim(a);
     if (a.len == 0) {
@@ -680,7 +681,7 @@ static int setup_vocab(imp *im, const char *action) {
     }
     im->fixed_act = action_lookup(a);
     if (im->fixed_act >= 0) {
-        im->fixed_pred = im->act_pred[im->fixed_act];
+        im->fixed_pred = im->em.act_pred[im->fixed_act];
         im->fixed_name = (span){action_names[im->fixed_act], strlen(action_names[im->fixed_act])};
         return PT_OK;
     }
@@ -766,14 +767,14 @@ static void sniff(imp *im, const char *s, size_t n) {
 /* ==== rows into the graph ================================================================== */
 
 /*
- * Append id `s` to im->iri, percent-encoding the bytes an IRI may not hold (space, controls,
- * <>"{}|\^`). The caller reserved 3 * s.len bytes.
+ * Append id `s` to em->iri at *len, percent-encoding the bytes an IRI may not hold (space,
+ * controls, <>"{}|\^`). The caller reserved 3 * n bytes.
  */
-static void put_id(imp *im, span s) {
+static void put_id(pt__ev_emitter *em, size_t *len, const char *s, size_t n) {
     static const char hex[] = "0123456789ABCDEF";
-    char *o = im->iri.p + im->iri.len;
-    for (size_t k = 0; k < s.len; k++) {
-        unsigned char c = (unsigned char)s.p[k];
+    char *o = em->iri + *len;
+    for (size_t k = 0; k < n; k++) {
+        unsigned char c = (unsigned char)s[k];
         if (iri_bad(c)) {
             *o++ = '%';
             *o++ = hex[c >> 4];
@@ -782,40 +783,193 @@ static void put_id(imp *im, span s) {
             *o++ = (char)c;
         }
     }
-    im->iri.len = (size_t)(o - im->iri.p);
+    *len = (size_t)(o - em->iri);
+}
+
+/* Make room for `need` bytes in em->iri. Returns PT_OK or PT_ENOMEM. */
+static int iri_reserve(pt__ev_emitter *em, size_t need) {
+    if (need <= em->iri_cap) {
+        return PT_OK;
+    }
+    void *p = em->iri;
+    int rc = pt__grow(em->ctx, &p, &em->iri_cap, need, 1);
+    em->iri = p;
+    return rc;
+}
+
+size_t pt__ev_mint_iri(pt__ev_emitter *em, const char *kind, const char *id, size_t n) {
+    size_t klen = strlen(kind), len = 0;
+    if (iri_reserve(em, em->base_len + klen + 3 * n + 1) != PT_OK) {
+        return 0;
+    }
+    memcpy(em->iri, em->base, em->base_len);
+    memcpy(em->iri + em->base_len, kind, klen);
+    len = em->base_len + klen;
+    put_id(em, &len, id, n);
+    em->iri[len] = '\0';
+    return len;
 }
 
 /*
- * Mint and intern base + `kind` + id (kind is "user/" or "item/"). Returns the node, or PT_NONE
- * when memory ran out.
+ * Mint and intern base + `kind` + id (kind is "user/" or "item/"), or the id itself when it is
+ * an IRI (`is_iri_id`; live events only). Returns the node, or PT_NONE when memory ran out.
  */
-static pt_node_id mint(imp *im, const char *kind, span id) {
-    size_t klen = strlen(kind);
-    if (reserve(im->ctx, &im->iri, im->base.len + klen + 3 * id.len + 1) != PT_OK) {
-        return PT_NONE;
+static pt_node_id mint(pt__ev_emitter *em, const char *kind, const char *id, size_t n,
+                       int is_iri_id) {
+    if (is_iri_id) {
+        return em->sink.intern(em->sink.obj, id, n);
     }
-    im->iri.len = 0;
-    put(&im->iri, im->base.p, im->base.len);
-    put(&im->iri, kind, klen);
-    put_id(im, id);
-    return pt_builder_intern(im->b, im->iri.p, im->iri.len, PT_TERM_IRI);
+    size_t len = pt__ev_mint_iri(em, kind, id, n);
+    return len == 0 ? PT_NONE : em->sink.intern(em->sink.obj, em->iri, len);
 }
 
 /* Mint and intern the event node base + "event/" + user + "/" + item + "/" + action. */
-static pt_node_id mint_event(imp *im, span user, span item, span action) {
-    size_t need = im->base.len + 8 + 3 * (user.len + item.len + action.len) + 1;
-    if (reserve(im->ctx, &im->iri, need) != PT_OK) {
+static pt_node_id mint_event(pt__ev_emitter *em, const pt__ev_row *r) {
+    size_t need = em->base_len + 8 + 3 * (r->user_len + r->item_len + r->aname_len) + 1;
+    if (iri_reserve(em, need) != PT_OK) {
         return PT_NONE;
     }
-    im->iri.len = 0;
-    put(&im->iri, im->base.p, im->base.len);
-    put(&im->iri, "event/", 6);
-    put_id(im, user);
-    put(&im->iri, "/", 1);
-    put_id(im, item);
-    put(&im->iri, "/", 1);
-    put_id(im, action);
-    return pt_builder_intern(im->b, im->iri.p, im->iri.len, PT_TERM_IRI);
+    size_t len = em->base_len;
+    memcpy(em->iri, em->base, em->base_len);
+    memcpy(em->iri + len, "event/", 6);
+    len += 6;
+    put_id(em, &len, r->user, r->user_len);
+    em->iri[len++] = '/';
+    put_id(em, &len, r->item, r->item_len);
+    em->iri[len++] = '/';
+    put_id(em, &len, r->aname, r->aname_len);
+    return em->sink.intern(em->sink.obj, em->iri, len);
+}
+
+/* Intern a NUL-terminated vocabulary IRI through the sink. */
+static pt_node_id vocab(pt__ev_emitter *em, const char *iri) {
+    return em->sink.intern(em->sink.obj, iri, strlen(iri));
+}
+
+int pt__ev_emitter_init(pt__ev_emitter *em, pt_ctx *ctx, const pt__ev_sink *sink,
+                        const char *base) {
+    memset(em, 0, sizeof *em);
+    em->ctx = ctx;
+    em->sink = *sink;
+    if (base == NULL || base[0] == '\0') {
+        base = "urn:portrait:";
+    }
+    size_t blen = strlen(base);
+    em->base = pt__malloc(ctx, blen + 2);
+    if (em->base == NULL) {
+        return PT_ENOMEM;
+    }
+    memcpy(em->base, base, blen);
+    char last = base[blen - 1];
+    if (last != '/' && last != '#' && last != ':') {
+        em->base[blen++] = '/';
+    }
+    em->base[blen] = '\0';
+    em->base_len = blen;
+    /* The order of interning fixes the vocabulary's node ids in a new graph; keep it. */
+    em->p_type = vocab(em, PT_RDF_TYPE);
+    em->c_user = vocab(em, PT_USER);
+    em->c_item = vocab(em, PT_ITEM);
+    em->c_event = vocab(em, PT_EVENT);
+    em->p_ev_user = vocab(em, PT_EV_USER);
+    em->p_ev_item = vocab(em, PT_EV_ITEM);
+    em->p_ev_action = vocab(em, PT_EV_ACTION);
+    em->p_ev_time = vocab(em, PT_EV_TIME);
+    em->p_ev_rating = vocab(em, PT_EV_RATING);
+    em->p_ev_value = vocab(em, PT_EV_VALUE);
+    em->p_ev_text = vocab(em, PT_EV_TEXT);
+    em->dt_datetime = vocab(em, PT_XSD_DATETIME);
+    em->dt_decimal = vocab(em, PT_XSD_DECIMAL);
+    int failed = em->p_type == PT_NONE || em->c_user == PT_NONE || em->c_item == PT_NONE ||
+                 em->c_event == PT_NONE || em->p_ev_user == PT_NONE ||
+                 em->p_ev_item == PT_NONE || em->p_ev_action == PT_NONE ||
+                 em->p_ev_time == PT_NONE || em->p_ev_rating == PT_NONE ||
+                 em->p_ev_value == PT_NONE || em->p_ev_text == PT_NONE ||
+                 em->dt_datetime == PT_NONE || em->dt_decimal == PT_NONE;
+    for (int a = 0; a < PT__ACT_COUNT; a++) {
+        em->act_pred[a] = vocab(em, pt__ev_action_iris[a]);
+        failed |= em->act_pred[a] == PT_NONE;
+    }
+    if (failed) {
+        pt__ev_emitter_free(em);
+        return PT_ENOMEM;
+    }
+    return PT_OK;
+}
+
+void pt__ev_emitter_free(pt__ev_emitter *em) {
+    pt__free(em->ctx, em->base);
+    pt__free(em->ctx, em->iri);
+    em->base = em->iri = NULL;
+    em->base_len = em->iri_cap = 0;
+}
+
+/*
+ * The mapping of one event (docs/IMPORT-EVENTS.md): user and item typed pt:User and pt:Item,
+ * the edge user -pred-> item with the value as weight (1 without one) and the time; with text,
+ * a pt:Event node base/event/<user>/<item>/<action> linked to user, item and predicate, with
+ * its time (xsd:dateTime), rating (rated, reviewed) or value (other actions) as xsd:decimal,
+ * and the text. Returns PT_OK or PT_ENOMEM.
+ */
+int pt__ev_emit(pt__ev_emitter *em, const pt__ev_row *r) {
+    const pt__ev_sink *k = &em->sink;
+    pt_node_id u = mint(em, "user/", r->user, r->user_len, r->user_iri);
+    pt_node_id i = mint(em, "item/", r->item, r->item_len, r->item_iri);
+    if (u == PT_NONE || i == PT_NONE || k->type(k->obj, u, em->p_type, em->c_user) != PT_OK ||
+        k->type(k->obj, i, em->p_type, em->c_item) != PT_OK) {
+        return PT_ENOMEM;
+    }
+    float w = r->has_value ? (float)r->value : 1.0f;
+    int rc = k->edge(k->obj, u, r->pred, i, w, r->time);
+    if (rc != PT_OK || r->text == NULL) {
+        return rc;
+    }
+    pt_node_id e = mint_event(em, r);
+    if (e == PT_NONE || k->type(k->obj, e, em->p_type, em->c_event) != PT_OK) {
+        return PT_ENOMEM;
+    }
+    if (k->edge(k->obj, e, em->p_ev_user, u, 1.0f, r->time) != PT_OK ||
+        k->edge(k->obj, e, em->p_ev_item, i, 1.0f, r->time) != PT_OK ||
+        k->edge(k->obj, e, em->p_ev_action, r->pred, 1.0f, r->time) != PT_OK) {
+        return PT_ENOMEM;
+    }
+    char lex[64];
+    if (r->time != PT_TIME_UNKNOWN) {
+        pt__format_time(r->time, lex, sizeof lex);
+        if (k->literal(k->obj, e, em->p_ev_time, lex, strlen(lex), em->dt_datetime) != PT_OK) {
+            return PT_ENOMEM;
+        }
+    }
+    if (r->has_value) {
+        size_t n = decimal_text((span){r->vtext, r->vtext != NULL ? r->vtext_len : 0}, r->value,
+                                lex, sizeof lex);
+        pt_node_id p = r->act == ACT_RATED || r->act == ACT_REVIEWED ? em->p_ev_rating
+                                                                     : em->p_ev_value;
+        if (k->literal(k->obj, e, p, lex, n, em->dt_decimal) != PT_OK) {
+            return PT_ENOMEM;
+        }
+    }
+    return k->literal(k->obj, e, em->p_ev_text, r->text, r->text_len, PT_NONE);
+}
+
+/* --- the importer's sink: a pt_builder ------------------------------------------------------ */
+
+/* Intern an IRI into the import's builder. */
+static pt_node_id b_intern(void *obj, const char *s, size_t n) {
+    return pt_builder_intern(((imp *)obj)->b, s, n, PT_TERM_IRI);
+}
+
+/* Add an edge to the builder (its errors are sticky and reported by pt_builder_finish). */
+static int b_edge(void *obj, pt_node_id s, pt_node_id p, pt_node_id o, float w, int64_t t) {
+    pt_builder_add_edge(((imp *)obj)->b, s, p, o, w, t);
+    return PT_OK;
+}
+
+/* Add a plain or typed literal to the builder. */
+static int b_literal(void *obj, pt_node_id s, pt_node_id p, const char *lex, size_t n,
+                     pt_node_id dt) {
+    pt_builder_add_literal(((imp *)obj)->b, s, p, lex, n, dt, NULL, 0);
+    return PT_OK;
 }
 
 /*
@@ -823,7 +977,8 @@ static pt_node_id mint_event(imp *im, span user, span item, span action) {
  * so a user with a thousand events gets one rdf:type edge, not a thousand. Returns PT_OK or
  * PT_ENOMEM.
  */
-static int type_once(imp *im, pt_node_id v, pt_node_id cls) {
+static int type_once(void *obj, pt_node_id v, pt_node_id p_type, pt_node_id cls) {
+    imp *im = obj;
     size_t byte = (size_t)(v >> 3);
     if (byte >= im->seen_cap) {
         size_t old = im->seen_cap;
@@ -837,7 +992,7 @@ static int type_once(imp *im, pt_node_id v, pt_node_id cls) {
     uint8_t bit = (uint8_t)(1u << (v & 7));
     if ((im->seen[byte] & bit) == 0) {
         im->seen[byte] |= bit;
-        pt_builder_add_edge(im->b, v, im->p_type, cls, 1.0f, PT_TIME_UNKNOWN);
+        pt_builder_add_edge(im->b, v, p_type, cls, 1.0f, PT_TIME_UNKNOWN);
     }
     return PT_OK;
 }
@@ -879,7 +1034,7 @@ static int emit_row(imp *im) {
         }
         act = action_lookup(a);
         if (act >= 0) {
-            pred = im->act_pred[act];
+            pred = im->em.act_pred[act];
             aname = (span){action_names[act], strlen(action_names[act])};
         } else if (is_iri(unbracket(a))) {
             span iri = unbracket(a);
@@ -940,35 +1095,23 @@ static int emit_row(imp *im) {
         }
     }
 
-    pt_node_id u = mint(im, "user/", id[F_USER]);
-    pt_node_id i = mint(im, "item/", id[F_ITEM]);
-    if (u == PT_NONE || i == PT_NONE || type_once(im, u, im->c_user) != PT_OK ||
-        type_once(im, i, im->c_item) != PT_OK) {
+    pt__ev_row r = {.user = id[F_USER].p,
+                    .user_len = id[F_USER].len,
+                    .item = id[F_ITEM].p,
+                    .item_len = id[F_ITEM].len,
+                    .act = act,
+                    .pred = pred,
+                    .aname = aname.p,
+                    .aname_len = aname.len,
+                    .value = value,
+                    .has_value = has_value,
+                    .vtext = vtext.p,
+                    .vtext_len = vtext.len,
+                    .time = t,
+                    .text = text.p,
+                    .text_len = text.len};
+    if (pt__ev_emit(&im->em, &r) != PT_OK) {
         return oom(im);
-    }
-    pt_builder_add_edge(im->b, u, pred, i, (float)value, t);
-
-    if (text.p != NULL) {
-        pt_node_id e = mint_event(im, id[F_USER], id[F_ITEM], aname);
-        if (e == PT_NONE || type_once(im, e, im->c_event) != PT_OK) {
-            return oom(im);
-        }
-        pt_builder_add_edge(im->b, e, im->p_ev_user, u, 1.0f, t);
-        pt_builder_add_edge(im->b, e, im->p_ev_item, i, 1.0f, t);
-        pt_builder_add_edge(im->b, e, im->p_ev_action, pred, 1.0f, t);
-        char lex[64];
-        if (t != PT_TIME_UNKNOWN) {
-            pt__format_time(t, lex, sizeof lex);
-            pt_builder_add_literal(im->b, e, im->p_ev_time, lex, strlen(lex), im->dt_datetime,
-                                   NULL, 0);
-        }
-        if (has_value) {
-            size_t n = decimal_text(vtext, value, lex, sizeof lex);
-            pt_node_id p =
-                act == ACT_RATED || act == ACT_REVIEWED ? im->p_ev_rating : im->p_ev_value;
-            pt_builder_add_literal(im->b, e, p, lex, n, im->dt_decimal, NULL, 0);
-        }
-        pt_builder_add_literal(im->b, e, im->p_ev_text, text.p, text.len, PT_NONE, NULL, 0);
     }
     im->st->rows_imported++;
     return PT_OK;
@@ -1253,17 +1396,13 @@ static int csv_line(imp *im, const char *s, size_t n, uint64_t line) {
 
 /* ==== JSON-lines =========================================================================== */
 
-/* A JSON parse in progress over one line. */
+/* A JSON parse in progress over one line: the shared scanner and the import it picks for. */
 typedef struct jp {
+    pt__jscan sc;
     imp *im;
-    const char *s;
-    size_t n, i;
-    const char *err;    /* why it failed (static text) */
-    pt_skip_reason why; /* PT_SKIP_MALFORMED, or PT_SKIP_ENCODING for a lone surrogate */
 } jp;
 
-/* Skip JSON whitespace (space, tab, CR, LF). */
-static void jws(jp *p) {
+void pt__json_ws(pt__jscan *p) {
     while (p->i < p->n) {
         char c = p->s[p->i];
         if (c != ' ' && c != '\t' && c != '\r' && c != '\n') {
@@ -1274,9 +1413,14 @@ static void jws(jp *p) {
 }
 
 /* Record a parse failure `err` and return -1. */
-static int jfail(jp *p, const char *err) {
+static int jfail(pt__jscan *p, const char *err) {
     p->err = err;
     return -1;
+}
+
+/* Skip JSON whitespace of the import's scan. */
+static void jws(jp *p) {
+    pt__json_ws(&p->sc);
 }
 
 /* Read four hex digits at s[i]; returns the value, or -1. */
@@ -1300,13 +1444,12 @@ static long hex4(const char *s, size_t n, size_t i) {
 }
 
 /*
- * Parse the string at s[i] (an opening quote) and unescape it into im->fld, which the row
- * reserved to the line's length (a string never grows when unescaped: "\uXXXX" is 6 bytes for
- * at most 3, a surrogate pair 12 for 4). Returns 0 and *out, or -1.
+ * Parse the string at s[i] (an opening quote) and unescape it into `start` (a string never
+ * grows when unescaped: "\uXXXX" is 6 bytes for at most 3, a surrogate pair 12 for 4).
+ * Returns 0 and *len, or -1.
  */
-static int jstring(jp *p, span *out) {
-    buf *f = &p->im->fld;
-    char *start = f->p + f->len, *o = start;
+int pt__json_string(pt__jscan *p, char *start, size_t *len) {
+    char *o = start;
     const char *s = p->s;
     size_t i = p->i + 1, n = p->n;
     for (;;) {
@@ -1369,14 +1512,14 @@ static int jstring(jp *p, span *out) {
             i += 4;
             if (cp >= 0xDC00 && cp <= 0xDFFF) {
                 p->i = i - 6;
-                p->why = PT_SKIP_ENCODING;
+                p->encoding = 1;
                 return jfail(p, "lone low surrogate in a \\u escape");
             }
             if (cp >= 0xD800 && cp <= 0xDBFF) {
                 long lo = i + 1 < n && s[i] == '\\' && s[i + 1] == 'u' ? hex4(s, n, i + 2) : -1;
                 if (lo < 0xDC00 || lo > 0xDFFF) {
                     p->i = i - 6;
-                    p->why = PT_SKIP_ENCODING;
+                    p->encoding = 1;
                     return jfail(p, "high surrogate not followed by a low surrogate");
                 }
                 i += 6;
@@ -1391,14 +1534,11 @@ static int jstring(jp *p, span *out) {
         }
     }
     p->i = i + 1;
-    out->p = start;
-    out->len = (size_t)(o - start);
-    f->len += out->len;
+    *len = (size_t)(o - start);
     return 0;
 }
 
-/* Parse a number by the JSON grammar at s[i]; returns 0 and its raw text in *out, or -1. */
-static int jnumber(jp *p, span *out) {
+int pt__json_number(pt__jscan *p, const char **num, size_t *num_len) {
     const char *s = p->s;
     size_t i = p->i, n = p->n, start = i;
     if (i < n && s[i] == '-') {
@@ -1436,10 +1576,29 @@ static int jnumber(jp *p, span *out) {
             i++;
         }
     }
-    out->p = s + start;
-    out->len = i - start;
+    *num = s + start;
+    *num_len = i - start;
     p->i = i;
     return 0;
+}
+
+/* Unescape the string at the scan's position into the import's im->fld, which the row reserved
+ * to the line's length. Returns 0 and *out, or -1. */
+static int jstring(jp *p, span *out) {
+    buf *f = &p->im->fld;
+    size_t n = 0;
+    if (pt__json_string(&p->sc, f->p + f->len, &n) < 0) {
+        return -1;
+    }
+    out->p = f->p + f->len;
+    out->len = n;
+    f->len += n;
+    return 0;
+}
+
+/* Read a number at the scan's position into *out. */
+static int jnumber(jp *p, span *out) {
+    return pt__json_number(&p->sc, &out->p, &out->len);
 }
 
 static int jobject(jp *p, int depth, int track);
@@ -1451,10 +1610,10 @@ static int jarray(jp *p, int depth);
  * arrays). Returns 0 with *kind and *out (the text of strings, numbers and booleans), or -1.
  */
 static int jvalue(jp *p, int depth, int track, int *kind, span *out) {
-    if (p->i >= p->n) {
-        return jfail(p, "value expected");
+    if (p->sc.i >= p->sc.n) {
+        return jfail(&p->sc, "value expected");
     }
-    char c = p->s[p->i];
+    char c = p->sc.s[p->sc.i];
     out->p = NULL;
     out->len = 0;
     if (c == '"') {
@@ -1479,15 +1638,15 @@ static int jvalue(jp *p, int depth, int track, int *kind, span *out) {
         int kind;
     } words[] = {{"true", 4, K_BOOL}, {"false", 5, K_BOOL}, {"null", 4, K_NULL}};
     for (size_t k = 0; k < 3; k++) {
-        if (p->n - p->i >= words[k].len && memcmp(p->s + p->i, words[k].word, words[k].len) == 0) {
-            out->p = p->s + p->i;
+        if (p->sc.n - p->sc.i >= words[k].len && memcmp(p->sc.s + p->sc.i, words[k].word, words[k].len) == 0) {
+            out->p = p->sc.s + p->sc.i;
             out->len = words[k].len;
             *kind = words[k].kind;
-            p->i += words[k].len;
+            p->sc.i += words[k].len;
             return 0;
         }
     }
-    return jfail(p, "value expected");
+    return jfail(&p->sc, "value expected");
 }
 
 /*
@@ -1496,12 +1655,12 @@ static int jvalue(jp *p, int depth, int track, int *kind, span *out) {
  */
 static int jarray(jp *p, int depth) {
     if (depth > MAX_DEPTH) {
-        return jfail(p, "nested too deeply");
+        return jfail(&p->sc, "nested too deeply");
     }
-    p->i++;
+    p->sc.i++;
     jws(p);
-    if (p->i < p->n && p->s[p->i] == ']') {
-        p->i++;
+    if (p->sc.i < p->sc.n && p->sc.s[p->sc.i] == ']') {
+        p->sc.i++;
         return 0;
     }
     for (;;) {
@@ -1512,15 +1671,15 @@ static int jarray(jp *p, int depth) {
             return -1;
         }
         jws(p);
-        if (p->i < p->n && p->s[p->i] == ',') {
-            p->i++;
+        if (p->sc.i < p->sc.n && p->sc.s[p->sc.i] == ',') {
+            p->sc.i++;
             continue;
         }
-        if (p->i < p->n && p->s[p->i] == ']') {
-            p->i++;
+        if (p->sc.i < p->sc.n && p->sc.s[p->sc.i] == ']') {
+            p->sc.i++;
             return 0;
         }
-        return jfail(p, "expected ',' or ']' in an array");
+        return jfail(&p->sc, "expected ',' or ']' in an array");
     }
 }
 
@@ -1533,18 +1692,18 @@ static int jarray(jp *p, int depth) {
 static int jobject(jp *p, int depth, int track) {
     imp *im = p->im;
     if (depth > MAX_DEPTH) {
-        return jfail(p, "nested too deeply");
+        return jfail(&p->sc, "nested too deeply");
     }
-    p->i++;
+    p->sc.i++;
     jws(p);
-    if (p->i < p->n && p->s[p->i] == '}') {
-        p->i++;
+    if (p->sc.i < p->sc.n && p->sc.s[p->sc.i] == '}') {
+        p->sc.i++;
         return 0;
     }
     for (;;) {
         jws(p);
-        if (p->i >= p->n || p->s[p->i] != '"') {
-            return jfail(p, "expected a string key");
+        if (p->sc.i >= p->sc.n || p->sc.s[p->sc.i] != '"') {
+            return jfail(&p->sc, "expected a string key");
         }
         size_t fld_mark = im->fld.len, path_mark = im->path_buf.len;
         span key;
@@ -1567,10 +1726,10 @@ static int jobject(jp *p, int depth, int track) {
         }
         im->fld.len = fld_mark;
         jws(p);
-        if (p->i >= p->n || p->s[p->i] != ':') {
-            return jfail(p, "expected ':' after a key");
+        if (p->sc.i >= p->sc.n || p->sc.s[p->sc.i] != ':') {
+            return jfail(&p->sc, "expected ':' after a key");
         }
-        p->i++;
+        p->sc.i++;
         jws(p);
         int kind;
         span v;
@@ -1583,15 +1742,15 @@ static int jobject(jp *p, int depth, int track) {
         }
         im->path_buf.len = path_mark;
         jws(p);
-        if (p->i < p->n && p->s[p->i] == ',') {
-            p->i++;
+        if (p->sc.i < p->sc.n && p->sc.s[p->sc.i] == ',') {
+            p->sc.i++;
             continue;
         }
-        if (p->i < p->n && p->s[p->i] == '}') {
-            p->i++;
+        if (p->sc.i < p->sc.n && p->sc.s[p->sc.i] == '}') {
+            p->sc.i++;
             return 0;
         }
-        return jfail(p, "expected ',' or '}' in an object");
+        return jfail(&p->sc, "expected ',' or '}' in an object");
     }
 }
 
@@ -1619,20 +1778,21 @@ static int json_line(imp *im, const char *s, size_t n) {
         im->val[f] = (span){NULL, 0};
         im->kind[f] = K_ABSENT;
     }
-    jp p = {im, s, n, 0, NULL, PT_SKIP_MALFORMED};
+    jp p = {{s, n, 0, NULL, 0}, im};
     jws(&p);
-    if (p.i >= n || p.s[p.i] != '{') {
+    if (p.sc.i >= n || p.sc.s[p.sc.i] != '{') {
         return bad_row(im, PT_SKIP_MALFORMED, "invalid JSON at column %zu: expected an object",
-                       p.i + 1);
+                       p.sc.i + 1);
     }
     if (jobject(&p, 1, 1) == 0) {
         jws(&p);
-        if (p.i != n) {
-            p.err = "text after the object";
+        if (p.sc.i != n) {
+            p.sc.err = "text after the object";
         }
     }
-    if (p.err != NULL) {
-        return bad_row(im, p.why, "invalid JSON at column %zu: %s", p.i + 1, p.err);
+    if (p.sc.err != NULL) {
+        return bad_row(im, p.sc.encoding ? PT_SKIP_ENCODING : PT_SKIP_MALFORMED,
+                       "invalid JSON at column %zu: %s", p.sc.i + 1, p.sc.err);
     }
     return emit_row(im);
 }
@@ -1768,20 +1928,15 @@ static int setup(imp *im, const pt_event_opts *opts) {
     im->header = opts->header == 0 ? map_has_names(im) : opts->header > 0;
     im->strict = opts->strict;
 
-    const char *base = opts->base != NULL && opts->base[0] != '\0' ? opts->base : "urn:portrait:";
-    size_t blen = strlen(base);
-    if (reserve(im->ctx, &im->base, blen + 2) != PT_OK) {
+    /* The emitter owns the base IRI for minted ids and interns the vocabulary. */
+    const pt__ev_sink sink = {im, b_intern, b_edge, b_literal, type_once};
+    if (pt__ev_emitter_init(&im->em, im->ctx, &sink, opts->base) != PT_OK) {
         return pt__error(im->ctx, PT_ENOMEM, "%s: out of memory", im->path);
     }
-    put(&im->base, base, blen);
-    char last = base[blen - 1];
-    if (last != '/' && last != '#' && last != ':') {
-        put(&im->base, "/", 1);
-    }
-    im->base.p[im->base.len] = '\0';
+    im->em_ready = 1;
     if (opts->base != NULL && opts->base[0] != '\0') {
         /* Local ids ("42") resolve against the builder's base: keep them consistent. */
-        pt_builder_set_base(im->b, im->base.p);
+        pt_builder_set_base(im->b, im->em.base);
     }
     return setup_vocab(im, opts->action);
 }
@@ -1828,12 +1983,13 @@ int pt_import_events(pt_builder *b, const char *path, const pt_event_opts *opts,
     }
     pt__reader_close(im.rd);
     buf_free(ctx, &im.mapbuf);
-    buf_free(ctx, &im.base);
+    if (im.em_ready) {
+        pt__ev_emitter_free(&im.em);
+    }
     buf_free(ctx, &im.rec);
     buf_free(ctx, &im.conv);
     buf_free(ctx, &im.fld);
     buf_free(ctx, &im.path_buf);
-    buf_free(ctx, &im.iri);
     pt__free(ctx, im.cols);
     pt__free(ctx, im.seen);
     return rc;

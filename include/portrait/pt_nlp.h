@@ -197,6 +197,14 @@ typedef struct pt_text_prediction {
 PT_API int pt_textclf_predict(pt_textclf *m, const char *text, size_t len,
                               pt_text_prediction *out);
 
+/**
+ * A predictor of `m` for another thread: it shares m's weights (read-only) and has its own
+ * tokenizer and buffers on `ctx` (one ctx per thread). pt_textclf_predict() on the clone gives
+ * the same results as on `m`. Free clones (pt_textclf_free) before `m`; do not save or train
+ * them. @return PT_OK, PT_ENOMEM, PT_EUNSUPPORTED (ICU unavailable).
+ */
+PT_API int pt_textclf_clone(const pt_textclf *m, pt_ctx *ctx, pt_textclf **out);
+
 /** Evaluation figures. */
 typedef struct pt_text_eval {
     size_t n;             /* rows evaluated */

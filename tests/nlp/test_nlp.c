@@ -15,6 +15,7 @@
 #include "pt_test.h"
 
 #include <math.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -338,6 +339,42 @@ static void test_save_load_round_trip_is_exact(void **state) {
     remove(path);
 }
 
+/* A clone on another ctx predicts exactly what the model does, on another thread too. */
+typedef struct clone_job {
+    pt_textclf *m;
+    double score[5];
+} clone_job;
+static const char *const clone_probe[] = {"great phone", "bad", "", "未知的词 unknown", "很好"};
+static void *clone_thread(void *arg) {
+    clone_job *j = arg;
+    for (size_t i = 0; i < 5; i++) {
+        pt_text_prediction p;
+        j->score[i] = pt_textclf_predict(j->m, clone_probe[i], strlen(clone_probe[i]), &p) ==
+                              PT_OK
+                          ? p.score
+                          : NAN;
+    }
+    return NULL;
+}
+static void test_clone_predicts_the_same(void **state) {
+    pt_textclf *m = train_toy(*state);
+    pt_ctx *c2;
+    assert_int_equal(pt_ctx_new(&c2), PT_OK);
+    clone_job j = {NULL, {0}};
+    assert_int_equal(pt_textclf_clone(m, c2, &j.m), PT_OK);
+    pthread_t t;
+    assert_int_equal(pthread_create(&t, NULL, clone_thread, &j), 0);
+    pthread_join(t, NULL);
+    for (size_t i = 0; i < 5; i++) {
+        pt_text_prediction p;
+        assert_int_equal(pt_textclf_predict(m, clone_probe[i], strlen(clone_probe[i]), &p), PT_OK);
+        assert_true(p.score == j.score[i]);
+    }
+    pt_textclf_free(j.m);
+    pt_ctx_free(c2);
+    pt_textclf_free(m);
+}
+
 /* An unknown label at evaluation is a clear error naming the label and the row. */
 static void test_unknown_label_at_eval(void **state) {
     pt_textclf *m = train_toy(*state);
@@ -540,6 +577,7 @@ int main(void) {
         cmocka_unit_test_setup_teardown(test_gradient_matches_finite_differences, ctx_up,
                                         ctx_down),
         cmocka_unit_test_setup_teardown(test_save_load_round_trip_is_exact, ctx_up, ctx_down),
+        cmocka_unit_test_setup_teardown(test_clone_predicts_the_same, ctx_up, ctx_down),
         cmocka_unit_test_setup_teardown(test_unknown_label_at_eval, ctx_up, ctx_down),
         cmocka_unit_test_setup_teardown(test_corrupt_model_files, ctx_up, ctx_down),
         cmocka_unit_test_setup_teardown(test_dataset_csv_and_jsonl, ctx_up, ctx_down),

@@ -114,5 +114,6 @@ extern const cli_cmd cmd_text;
 extern const cli_cmd cmd_sparql;
 extern const cli_cmd cmd_cnn;
 extern const cli_cmd cmd_serve;
+extern const cli_cmd cmd_events, cmd_compact, cmd_erase;
 
 #endif /* PT_CLI_H */

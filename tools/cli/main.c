@@ -15,6 +15,7 @@ static const cli_cmd *const commands[] = {
     &cmd_text,      &cmd_tag,
     &cmd_sparql,    &cmd_cnn,
     &cmd_serve,
+    &cmd_events,    &cmd_compact, &cmd_erase,
 };
 #define N_COMMANDS (sizeof commands / sizeof commands[0])
 
