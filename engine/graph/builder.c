@@ -54,8 +54,12 @@ struct pt_builder {
     size_t n_pfx, pfx_cap;
     char *base;
 
-    /* vectors copied from the graph the builder was seeded with (ids are kept), or NULL */
+    /* vectors copied from the graph the builder was seeded with (ids are kept), and those read
+     * from pt:f32vector literals; NULL when none */
     struct pt__vecs *vecs;
+    uint32_t f32_id1;  /* id + 1 of the node pt:f32vector, 0 until interned */
+    float *vbuf;       /* decoding buffer for pt:f32vector literals */
+    size_t vbuf_cap;
 };
 
 /* --- strings and interning ----------------------------------------------------------------- */
@@ -165,6 +169,10 @@ pt_node_id pt_builder_intern(pt_builder *b, const char *str, size_t len, pt_term
     b->node_off[id] = off;
     b->hash[i] = fp | ((uint64_t)id + 1);
     b->hash_used++;
+    if (kind == PT_TERM_IRI && len == sizeof PT_F32VECTOR - 1 &&
+        memcmp(str, PT_F32VECTOR, len) == 0) {
+        b->f32_id1 = id + 1;
+    }
     return id;
 }
 
@@ -310,6 +318,17 @@ void pt_builder_add_literal(pt_builder *b, pt_node_id s, pt_node_id p, const cha
         b->oom = 3;
         return;
     }
+    if (datatype != PT_NONE && datatype + 1 == b->f32_id1 && (lang == NULL || lang_len == 0)) {
+        /* A vector (pt_vec.h): one value per (s, p), the last one wins. Text that does not
+         * decode stays an ordinary literal. */
+        uint32_t dim = pt__f32vector_decode(b->ctx, lex, lex_len, &b->vbuf, &b->vbuf_cap);
+        if (dim > 0) {
+            if (pt__vecs_set(b->ctx, &b->vecs, s, p, b->vbuf, dim) != PT_OK) {
+                b->oom = 1;
+            }
+            return;
+        }
+    }
     uint16_t li = lang_index(b, lang, lang != NULL ? lang_len : 0);
     if (b->oom || !lits_reserve(b)) {
         return;
@@ -397,6 +416,11 @@ static int copy_graph(pt_builder *b, const pt_graph *g) {
         pt_builder_intern(b, raw + 1, strlen(raw + 1), raw[0] == 'B' ? PT_TERM_BLANK
                                                                      : PT_TERM_IRI);
     }
+    /* Vectors first: pt:f32vector literals appended to g since (pt_graph_add_literal) become
+     * vectors below and replace these. */
+    if (!b->oom && pt__vecs_copy(b->ctx, g->vecs, &b->vecs) != PT_OK) {
+        b->oom = 1;
+    }
     pt_edge e;
     pt_edge_iter it;
     pt_literal lit;
@@ -417,9 +441,6 @@ static int copy_graph(pt_builder *b, const pt_graph *g) {
     }
     if (g->base != NULL && g->base[0] != '\0') {
         pt_builder_set_base(b, g->base);
-    }
-    if (!b->oom && pt__vecs_copy(b->ctx, g->vecs, &b->vecs) != PT_OK) {
-        b->oom = 1;
     }
     return b->oom ? PT_ENOMEM : PT_OK;
 }
@@ -491,6 +512,7 @@ void pt_builder_free(pt_builder *b) {
     pt__free(b->ctx, b->pfx_iri);
     pt__free(b->ctx, b->base);
     pt__vecs_free(b->vecs);
+    pt__free(b->ctx, b->vbuf);
     pt__free(b->ctx, b);
 }
 

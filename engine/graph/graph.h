@@ -197,6 +197,19 @@ int pt__vecs_attach(pt_ctx *ctx, const pt__vrec *rec, uint64_t n_rec, const floa
  * Takes no graph lock: the caller holds one or owns the graph. PT_OK or PT_ENOMEM. */
 int pt__vecs_copy(pt_ctx *ctx, const struct pt__vecs *src, struct pt__vecs **out);
 
+/* Set (or replace) the vector of (node, pred) in `*vsp`, making the set when NULL; the caller
+ * checked ids, dimension and values and holds the write lock (or owns the set, as a builder
+ * does). PT_OK, PT_ENOMEM (nothing changed) or PT_ELIMIT (with a message). */
+int pt__vecs_set(pt_ctx *ctx, struct pt__vecs **vsp, uint32_t node, uint32_t pred,
+                 const float *v, uint32_t dim);
+
+/* Decode the lexical form of a pt:f32vector literal (base64 with padding of little-endian
+ * float32s) into `*out` (grown with pt__realloc, capacity `*cap` floats). Returns the
+ * dimension, or 0 when the text is not such a vector (bad base64, a length that is not a
+ * multiple of 4 bytes, no floats, more than PT_VEC_MAX_DIM, a non-finite value). */
+uint32_t pt__f32vector_decode(pt_ctx *ctx, const char *lex, size_t len, float **out,
+                              size_t *cap);
+
 /* Free a vector set; NULL is a no-op. */
 void pt__vecs_free(struct pt__vecs *vs);
 

@@ -464,13 +464,12 @@ static int reserve_data(struct pt__vecs *vs, uint32_t dim) {
 
 /* --- public API ------------------------------------------------------------------------------ */
 
-/* Set with the write lock held and arguments checked. */
-static int set_locked(pt_graph *g, pt_node_id node, pt_node_id pred, const float *v,
-                      uint32_t dim) {
-    if (g->vecs == NULL && new_set(g->ctx, &g->vecs) != PT_OK) {
+int pt__vecs_set(pt_ctx *ctx, struct pt__vecs **vsp, uint32_t node, uint32_t pred,
+                 const float *v, uint32_t dim) {
+    if (*vsp == NULL && new_set(ctx, vsp) != PT_OK) {
         return PT_ENOMEM;
     }
-    struct pt__vecs *vs = g->vecs;
+    struct pt__vecs *vs = *vsp;
     if (make_owned(vs) != PT_OK) {
         return PT_ENOMEM;
     }
@@ -494,12 +493,11 @@ static int set_locked(pt_graph *g, pt_node_id node, pt_node_id pred, const float
     }
     /* A new record: every allocation first, so a failure changes nothing. */
     if (vs->n_rec >= MAX_RECS) {
-        return pt__error(g->ctx, PT_ELIMIT, "pt_graph_set_vector: more than %u vectors",
-                         MAX_RECS);
+        return pt__error(ctx, PT_ELIMIT, "pt_graph_set_vector: more than %u vectors", MAX_RECS);
     }
     if (vs->n_rec == vs->rec_cap) {
         size_t cap = vs->rec_cap < 64 ? 64 : vs->rec_cap * 2;
-        pt__vrec *r = pt__big_realloc(g->ctx, vs->rec, cap * sizeof *r);
+        pt__vrec *r = pt__big_realloc(ctx, vs->rec, cap * sizeof *r);
         if (r == NULL) {
             return PT_ENOMEM;
         }
@@ -566,7 +564,7 @@ int pt_graph_set_vector(pt_graph *g, pt_node_id node, pt_node_id pred, const flo
             goto done;
         }
     }
-    rc = set_locked(g, node, pred, v, dim);
+    rc = pt__vecs_set(g->ctx, &g->vecs, node, pred, v, dim);
     if (rc == PT_ENOMEM) {
         rc = pt__error(g->ctx, PT_ENOMEM, "pt_graph_set_vector: out of memory");
     }
@@ -713,4 +711,68 @@ int pt_graph_vector_at(const pt_graph *g, pt_node_id pred, uint64_t i, pt_node_i
 done:
     pthread_rwlock_unlock(g->lock);
     return rc;
+}
+
+/* --- pt:f32vector literals ------------------------------------------------------------------- */
+
+/* Value of base64 digit `c`, or -1. */
+static int b64_val(unsigned char c) {
+    if (c >= 'A' && c <= 'Z') {
+        return c - 'A';
+    }
+    if (c >= 'a' && c <= 'z') {
+        return c - 'a' + 26;
+    }
+    if (c >= '0' && c <= '9') {
+        return c - '0' + 52;
+    }
+    return c == '+' ? 62 : c == '/' ? 63 : -1;
+}
+
+uint32_t pt__f32vector_decode(pt_ctx *ctx, const char *lex, size_t len, float **out,
+                              size_t *cap) {
+    /* Whole groups of 4 digits, '=' padding only at the very end. */
+    if (len == 0 || len % 4 != 0) {
+        return 0;
+    }
+    size_t pad = lex[len - 1] == '=' ? (lex[len - 2] == '=' ? 2 : 1) : 0;
+    size_t bytes = len / 4 * 3 - pad;
+    if (bytes % 4 != 0 || bytes / 4 > PT_VEC_MAX_DIM) {
+        return 0;
+    }
+    uint32_t dim = (uint32_t)(bytes / 4);
+    if (*cap < dim) {
+        float *f = pt__realloc(ctx, *out, (size_t)dim * sizeof *f);
+        if (f == NULL) {
+            return 0;
+        }
+        *out = f;
+        *cap = dim;
+    }
+    uint32_t word = 0;
+    size_t nb = 0;
+    for (size_t i = 0; i < len; i += 4) {
+        int d[4];
+        for (int k = 0; k < 4; k++) {
+            d[k] = i + (size_t)k >= len - pad ? 0 : b64_val((unsigned char)lex[i + (size_t)k]);
+            if (d[k] < 0) {
+                return 0;
+            }
+        }
+        uint32_t group = (uint32_t)d[0] << 18 | (uint32_t)d[1] << 12 | (uint32_t)d[2] << 6 |
+                         (uint32_t)d[3];
+        for (int k = 0; k < 3 && nb < bytes; k++, nb++) {
+            word |= ((group >> (16 - 8 * k)) & 0xFFu) << (8 * (nb % 4));
+            if (nb % 4 == 3) {
+                float f;
+                memcpy(&f, &word, 4); /* word holds the bytes as a little-endian u32 */
+                if (!isfinite(f)) {
+                    return 0;
+                }
+                (*out)[nb / 4] = f;
+                word = 0;
+            }
+        }
+    }
+    return dim;
 }

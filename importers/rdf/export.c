@@ -21,6 +21,10 @@
  *
  * Blank node labels are written as they are when they are valid in both syntaxes; any other
  * label (from pt_graph_intern or RDF/JSON) is written as "hx_" followed by its bytes in hex.
+ *
+ * Vectors (pt_vec.h) come last, one statement each in (pred, node) order, as literals of
+ * datatype pt:f32vector: the base64 (RFC 4648, padded) of the floats in little-endian byte
+ * order. The builder turns such literals back into vectors, so an export imports back bit-exact.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -266,6 +270,83 @@ static void write_ntriples(ex_out *w, const pt_graph *g) {
     }
 }
 
+/* ==== vectors ============================================================================== */
+
+/* Write the `n` floats of `v` as base64 of their little-endian bytes. */
+static void out_f32_base64(ex_out *w, const float *v, uint32_t n) {
+    static const char digits[] =
+        "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+    uint32_t acc = 0;
+    int have = 0; /* bytes in acc */
+    for (uint32_t i = 0; i < n; i++) {
+        uint32_t u;
+        memcpy(&u, &v[i], 4);
+        for (int k = 0; k < 4; k++) {
+            acc = acc << 8 | ((u >> (8 * k)) & 0xFFu);
+            if (++have == 3) {
+                char q[4] = {digits[(acc >> 18) & 63], digits[(acc >> 12) & 63],
+                             digits[(acc >> 6) & 63], digits[acc & 63]};
+                out_put(w, q, 4);
+                acc = 0;
+                have = 0;
+            }
+        }
+    }
+    if (have > 0) {
+        acc <<= 8 * (3 - have);
+        char q[4] = {digits[(acc >> 18) & 63], digits[(acc >> 12) & 63],
+                     have == 2 ? digits[(acc >> 6) & 63] : '=', '='};
+        out_put(w, q, 4);
+    }
+}
+
+struct ttl;
+static void out_node_ttl(struct ttl *T, pt_node_id v);
+
+/* Write every vector of `g` as a pt:f32vector literal statement: N-Triples when `T` is NULL,
+ * else Turtle through `T`. Returns PT_OK or PT_ENOMEM. */
+static int write_vectors(ex_out *w, pt_ctx *ctx, const pt_graph *g, struct ttl *T) {
+    uint64_t n = pt_graph_vector_count(g, PT_NONE);
+    float *buf = NULL;
+    uint32_t cap = 0;
+    for (uint64_t i = 0; i < n && w->err == 0; i++) {
+        pt_node_id node, pred;
+        uint32_t dim;
+        if (pt_graph_vector_at(g, PT_NONE, i, &node, &pred, &dim) != PT_OK || dim == 0) {
+            continue;
+        }
+        if (dim > cap) {
+            float *nb = pt__realloc(ctx, buf, (size_t)dim * sizeof *nb);
+            if (nb == NULL) {
+                pt__free(ctx, buf);
+                return pt__error(ctx, PT_ENOMEM, "out of memory exporting vectors");
+            }
+            buf = nb;
+            cap = dim;
+        }
+        dim = pt_graph_get_vector(g, node, pred, buf, cap);
+        if (dim == 0 || dim > cap) {
+            continue; /* changed by another thread meanwhile */
+        }
+        if (T == NULL) {
+            out_node_nt(w, g, node);
+            out_ch(w, ' ');
+            out_node_nt(w, g, pred);
+        } else {
+            out_node_ttl(T, node);
+            out_ch(w, ' ');
+            out_node_ttl(T, pred);
+        }
+        out_put(w, " \"", 2);
+        out_f32_base64(w, buf, dim);
+        out_put(w, "\"^^", 3);
+        out_iri(w, PT_F32VECTOR);
+        out_put(w, " .\n", 3);
+    }
+    pt__free(ctx, buf);
+    return PT_OK;
+}
+
 /* ==== Turtle =============================================================================== */
 
 /* Room for the well-known prefixes write_turtle() adds to the graph's own. */
@@ -351,7 +432,7 @@ static int32_t short_prefix(ttl *T, pt_node_id v) {
 }
 
 /* Write node `v` as a Turtle term: prefixed name, <IRI> or _:label. */
-static void out_node_ttl(ttl *T, pt_node_id v) {
+static void out_node_ttl(struct ttl *T, pt_node_id v) {
     if (pt_graph_node_kind(T->g, v) == PT_TERM_BLANK) {
         out_blank(T->w, pt_graph_node_str(T->g, v));
         return;
@@ -612,6 +693,7 @@ static int write_turtle(ex_out *w, pt_ctx *ctx, const pt_graph *g) {
         }
         write_subject(&T, v);
     }
+    rc = write_vectors(w, ctx, g, &T);
 done:
     pt__free(ctx, T.pfx_name);
     pt__free(ctx, T.pfx_iri);
@@ -653,6 +735,7 @@ int pt_export_rdf(pt_ctx *ctx, const pt_graph *g, const char *format, const char
         rc = write_turtle(&w, ctx, g);
     } else {
         write_ntriples(&w, g);
+        rc = write_vectors(&w, ctx, g, NULL);
     }
     out_flush(&w);
 done:

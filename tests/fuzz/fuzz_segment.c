@@ -147,6 +147,30 @@ static void read_node(const pt_graph *g, pt_node_id v) {
     }
 }
 
+/* Walk every vector (pt_vec.h) and copy it. Before verification records may be anything: the
+ * reads must merely stay in bounds (ASan); after it, `strict` demands that every walked vector
+ * reads back with the dimension the walk gave. */
+static void read_vectors(const pt_graph *g, int strict) {
+    static float buf[PT_VEC_MAX_DIM];
+    uint64_t n = pt_graph_vector_count(g, PT_NONE);
+    for (uint64_t i = 0; i < n && i < 4096; i++) {
+        pt_node_id node, pred;
+        uint32_t dim;
+        int rc = pt_graph_vector_at(g, PT_NONE, i, &node, &pred, &dim);
+        if (rc != PT_OK && strict) {
+            fprintf(stderr, "fuzz_segment: vector %llu: %s\n", (unsigned long long)i,
+                    pt_err_name(rc));
+            abort();
+        }
+        if (rc == PT_OK && pt_graph_get_vector(g, node, pred, buf, PT_VEC_MAX_DIM) != dim &&
+            strict) {
+            fprintf(stderr, "fuzz_segment: vector %llu (node %u) does not read back\n",
+                    (unsigned long long)i, node);
+            abort();
+        }
+    }
+}
+
 /* Open the input as a store's segment, verify it, and read it when it verifies. */
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     pt_store *s = NULL;
@@ -158,6 +182,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     if (rc != PT_OK) {
         return 0;
     }
+    read_vectors(pt_store_graph(s), 0);
     rc = pt_store_verify(s);
     expect(rc, PT_OK, PT_ESTORE, "verify");
     if (rc == PT_OK) {
@@ -175,6 +200,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
             const char *name, *iri;
             expect(pt_graph_prefix(g, i, &name, &iri), PT_OK, PT_OK, "prefix");
         }
+        read_vectors(g, 1);
     }
     pt_store_close(s);
     return 0;

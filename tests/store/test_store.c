@@ -822,6 +822,7 @@ static void test_commit_survives_oom(void **state) {
 static void test_vectors_round_trip_bit_exact(void **state) {
     fixture *fx = *state;
     commit_variant(fx, 2);
+    export_seeds(fx, "vectors");
     pt_graph *ref = make_graph(fx->ctx, 2);
     pt_store *s = open_ok(fx, 0);
     pt_graph *g = pt_store_graph(s);
