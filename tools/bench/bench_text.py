@@ -120,16 +120,24 @@ def split(path, n, head_out, rest_out):
             w.writerows(part)
 
 
-def amazon(path, n, head_out, rest_out):
+def amazon(path, n, head_out, rest_out, dedup="0"):
+    """Reviews with overall >= 4 (label 1) or <= 2 (label 0): the first n to head_out, the
+    rest to rest_out. With dedup "1", a review text seen before is dropped (the 5-core files
+    repeat most texts under several products, which would leak test rows into training)."""
     import gzip
-    rows = []
+    rows, seen = [], set()
     with gzip.open(path, "rt", encoding="utf-8") as f:
         for line in f:
             d = json.loads(line)
             text, score = d.get("reviewText") or "", d.get("overall")
             if score is None or score == 3 or not text:
                 continue
+            if dedup == "1":
+                if text in seen:
+                    continue
+                seen.add(text)
             rows.append((1 if score >= 4 else 0, text))
+    n = int(n)
     for out, part in ((head_out, rows[:n]), (rest_out, rows[n:])):
         with open(out, "w", encoding="utf-8", newline="") as f:
             w = csv.writer(f)
@@ -148,6 +156,6 @@ if __name__ == "__main__":
     elif cmd == "split":
         split(args[0], int(args[1]), args[2], args[3])
     elif cmd == "amazon":
-        amazon(args[0], int(args[1]), args[2], args[3])
+        amazon(args[0], int(args[1]), args[2], args[3], *args[4:])
     else:
         sys.exit("bench_text.py: unknown subcommand " + cmd)
