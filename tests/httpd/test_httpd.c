@@ -614,6 +614,58 @@ static void test_events(void **state) {
     resp_free(&r);
 }
 
+/* The value of metric `name` in a /metrics text, or -1. */
+static long metric(const char *text, const char *name) {
+    const char *p = text;
+    size_t n = strlen(name);
+    while ((p = strstr(p, name)) != NULL) {
+        if ((p == text || p[-1] == '\n') && p[n] == ' ') {
+            return atol(p + n + 1);
+        }
+        p += n;
+    }
+    return -1;
+}
+
+static void test_cache_and_freshness(void **state) {
+    (void)state;
+    if (!live()) {
+        skip();
+    }
+    resp r;
+    req(srv, "GET", "/metrics", NULL, NULL, &r);
+    long hits0 = metric(r.body, "portrait_rec_cache_hits_total");
+    resp_free(&r);
+    req(srv, "GET", "/v1/users/u7/recommendations?k=5", NULL, NULL, &r);
+    assert_int_equal(r.status, 200);
+    char *p = strstr(r.body, "\"item\":\"");
+    assert_non_null(p);
+    char item[64], want[96];
+    assert_int_equal(sscanf(p + 8, "%63[^\"]", item), 1);
+    char *first = strdup(r.body);
+    resp_free(&r);
+    req(srv, "GET", "/v1/users/u7/recommendations?k=5", NULL, NULL, &r);
+    assert_string_equal(r.body, first);
+    resp_free(&r);
+    req(srv, "GET", "/metrics", NULL, NULL, &r);
+    assert_int_equal(metric(r.body, "portrait_rec_cache_hits_total"), hits0 + 1);
+    resp_free(&r);
+    /* u7 buys its top item: the next request must not offer it again (seen items are left
+     * out), cache or not. */
+    char ev[200];
+    snprintf(ev, sizeof ev, "{\"user\":\"u7\",\"item\":\"%s\",\"action\":\"purchased\"}", item);
+    req(srv, "POST", "/v1/events",
+        "Authorization: Bearer " TOKEN "\r\nContent-Type: application/json\r\n", ev, &r);
+    assert_int_equal(r.status, 201);
+    resp_free(&r);
+    req(srv, "GET", "/v1/users/u7/recommendations?k=5", NULL, NULL, &r);
+    assert_int_equal(r.status, 200);
+    snprintf(want, sizeof want, "\"item\":\"%s\"", item);
+    assert_null(strstr(r.body, want));
+    resp_free(&r);
+    free(first);
+}
+
 static void test_read_only_store(void **state) {
     (void)state;
     httpd *ro = start(1, NULL);
@@ -689,6 +741,7 @@ int main(void) {
         cmocka_unit_test(test_routing_errors),
         cmocka_unit_test(test_auth_and_limits),
         cmocka_unit_test(test_events),
+        cmocka_unit_test(test_cache_and_freshness),
         cmocka_unit_test(test_read_only_store),
         cmocka_unit_test(test_erase),
         cmocka_unit_test(test_bind_refused_without_token),

@@ -104,7 +104,7 @@ PT_BATCH=1 run_wrk http_events.lua "$DUR"
 echo "| durable ingest, 1 event per request, ${DUR} s | $(rps) req/s | $(pct 50) | $(pct 99) | $(errs) |"
 
 # Mixed: sample the service's resident memory every 5 s while wrk runs.
-rss() { sed -n 's/^VmRSS: *\([0-9]*\) kB/\1/p' "/proc/$PID/status"; }
+rss() { awk '/^VmRSS:/ { print $2 }' "/proc/$PID/status"; }
 : > "$W/rss"
 ( for _ in $(seq 1 $((MIXED / 5 + 1))); do rss >> "$W/rss"; sleep 5; done ) &
 SAMPLER=$!

@@ -54,12 +54,13 @@ static char *read_token(cli_args *a, const char *path) {
 static int run_serve(cli_args *a) {
     httpd_opts o;
     httpd_opts_default(&o);
-    long port, threads, max_body, max_k, timeout;
+    long port, threads, max_body, max_k, timeout, cache_ms;
     if (cli_int(a, "port", 8080, 0, 65535, &port) != 0 ||
         cli_int(a, "threads", 2, 1, 256, &threads) != 0 ||
         cli_int(a, "max-body", 1 << 20, 64, 1L << 30, &max_body) != 0 ||
         cli_int(a, "max-k", 100, 1, 10000, &max_k) != 0 ||
-        cli_int(a, "timeout", 30, 1, 3600, &timeout) != 0) {
+        cli_int(a, "timeout", 30, 1, 3600, &timeout) != 0 ||
+        cli_int(a, "cache-ms", 1000, 0, 3600000, &cache_ms) != 0) {
         return EXIT_USAGE;
     }
     o.store = cli_store_path(a);
@@ -68,6 +69,7 @@ static int run_serve(cli_args *a) {
     o.max_body = (size_t)max_body;
     o.max_k = (uint32_t)max_k;
     o.timeout = (unsigned)timeout;
+    o.cache_ms = (unsigned)cache_ms;
     o.read_only = cli_flag(a, "read-only");
     const char *bind = cli_opt(a, "bind");
     if (bind != NULL) {
@@ -112,6 +114,7 @@ static int run_serve(cli_args *a) {
 
 static const char *const serve_opts[] = {"bind=",    "port=",  "threads=",  "token-file=",
                                          "max-body=", "max-k=", "timeout=", "read-only",
+                                         "cache-ms=",
                                          NULL};
 
 const cli_cmd cmd_serve = {
@@ -119,7 +122,7 @@ const cli_cmd cmd_serve = {
     "the HTTP service: profiles, recommendations, events (docs/API.md)",
     "usage: portrait serve [--store PATH] [--bind 127.0.0.1] [--port 8080] [--threads N]\n"
     "                      [--token-file F] [--max-body BYTES] [--max-k N] [--timeout S]\n"
-    "                      [--read-only]\n"
+    "                      [--read-only] [--cache-ms MS]\n"
     "\n"
     "Serve the store over HTTP with JSON: GET /v1/users/{id}/profile,\n"
     "/v1/users/{id}/recommendations, /v1/explain (JSON or SVG), /v1/nodes/{id}/neighborhood,\n"
@@ -136,6 +139,8 @@ const cli_cmd cmd_serve = {
     "  --max-k N         largest k of a recommendation request (default 100)\n"
     "  --timeout S       seconds an idle connection is kept (default 30)\n"
     "  --read-only       open the store read-only: writes answer 503\n"
+    "  --cache-ms MS     reuse a recommendation response for up to MS ms (default 1000;\n"
+    "                    0 = off); a user's own events and any erasure drop it at once\n"
     "\n"
     "Exit codes: 0 stopped by a signal, 1 usage (bad option, non-loopback without a token),\n"
     "2 unreadable token file, 4 store or system error (no store, port in use).\n",

@@ -379,14 +379,20 @@ char *render_paths_dot(const pt_graph *g, pt_node_id user, pt_node_id item,
 }
 
 /* Graphviz's layout and render code keeps global state (the cgraph string dictionary, plugin
- * tables), so every use goes through this lock. */
+ * tables), so every use goes through this lock. One context serves the whole process: making
+ * one per picture reloads the plugins and fontconfig every time, and some of what that loads
+ * is never given back, which a long-running service would accumulate. */
 static pthread_mutex_t gv_lock = PTHREAD_MUTEX_INITIALIZER;
+static GVC_t *gv_ctx;
 
 int render_svg(const char *dot, char **svg, size_t *len) {
     *svg = NULL;
     *len = 0;
     pthread_mutex_lock(&gv_lock);
-    GVC_t *gvc = gvContext();
+    if (gv_ctx == NULL) {
+        gv_ctx = gvContext();
+    }
+    GVC_t *gvc = gv_ctx;
     Agraph_t *gr = gvc != NULL ? agmemread(dot) : NULL;
     char *data = NULL;
     unsigned int n = 0;
@@ -411,9 +417,6 @@ int render_svg(const char *dot, char **svg, size_t *len) {
     }
     if (gr != NULL) {
         agclose(gr);
-    }
-    if (gvc != NULL) {
-        gvFreeContext(gvc);
     }
     pthread_mutex_unlock(&gv_lock);
     return rc;

@@ -25,6 +25,8 @@ typedef struct httpd_opts {
     uint32_t max_k;      /* largest k of a recommendation request; default 100 */
     unsigned timeout;    /* seconds a connection may stay idle; default 30 */
     int read_only;       /* open the store read-only: writes answer 503 */
+    unsigned cache_ms;   /* recommendation responses are reused for up to this many ms unless
+                            the user posted events or a user was erased; 0 = off; default 1000 */
     int log;             /* print one line per start/stop to stderr; default 1 */
 } httpd_opts;
 

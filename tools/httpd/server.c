@@ -76,6 +76,20 @@ typedef struct worker {
     int memfd;               /* SPARQL output */
 } worker;
 
+/* The recommendation cache: direct-mapped slots of rendered responses, each tagged with what
+ * it depended on (see cache_get). 64 stripes of locks; a slot's body is replaced whole. */
+#define CACHE_SLOTS 4096
+#define CACHE_STRIPES 64
+#define USER_VER_SLOTS 65536
+typedef struct cache_slot {
+    char key[160];
+    char *body;
+    size_t len;
+    double made;        /* monotonic seconds */
+    uint64_t epoch;     /* h->epoch when computed */
+    uint32_t user_ver;  /* the user's version when computed */
+} cache_slot;
+
 struct httpd {
     httpd_opts o;
     char *token;
@@ -97,6 +111,12 @@ struct httpd {
     _Atomic uint64_t lat_bucket[HP_R_COUNT_][N_BUCKETS];
     _Atomic uint64_t lat_sum_us[HP_R_COUNT_];
     _Atomic uint64_t events_ingested, event_batches, sync_failures;
+    _Atomic uint64_t cache_hits, cache_misses;
+    /* cache (o.cache_ms > 0) */
+    cache_slot *cache;
+    pthread_mutex_t cache_mu[CACHE_STRIPES];
+    _Atomic uint64_t epoch;                     /* bumped by erasures: every entry goes */
+    _Atomic uint32_t user_ver[USER_VER_SLOTS]; /* bumped by a user's events (hashed by node) */
 };
 
 /* One request (MHD's con_cls), made when its URI arrives and freed when it completes. */
@@ -369,6 +389,77 @@ static const char *models_available(httpd *h, char *buf, size_t cap) {
     return buf;
 }
 
+/* --- the recommendation cache ------------------------------------------------------------- */
+
+/* FNV-1a over a NUL-terminated key (Fowler, Noll, Vo). */
+static uint64_t fnv1a(const char *s) {
+    uint64_t x = 1469598103934665603ull;
+    for (; *s; s++) {
+        x = (x ^ (unsigned char)*s) * 1099511628211ull;
+    }
+    return x;
+}
+
+/* The version slot of user node u. Distinct users may share a slot; that only invalidates
+ * more than needed. */
+static _Atomic uint32_t *user_ver(httpd *h, pt_node_id u) {
+    return &h->user_ver[(u * 2654435761u) % USER_VER_SLOTS];
+}
+
+/* A copy of the cached response for `key` (malloc'd, *len bytes), or NULL. An entry counts
+ * only while (1) no erasure happened since it was made (epoch), (2) the user has posted no
+ * event since (user_ver, bumped before the POST is acknowledged, so a user's own events show
+ * at once), and (3) it is younger than o.cache_ms: other users' events change a user's scores
+ * only through co-behaviour, and that staleness is bounded by this age. */
+static char *cache_get(httpd *h, const char *key, pt_node_id u, size_t *len) {
+    if (h->cache == NULL) {
+        return NULL;
+    }
+    uint64_t hv = fnv1a(key);
+    cache_slot *sl = &h->cache[hv % CACHE_SLOTS];
+    pthread_mutex_t *mu = &h->cache_mu[hv % CACHE_STRIPES];
+    char *out = NULL;
+    pthread_mutex_lock(mu);
+    if (sl->body != NULL && strcmp(sl->key, key) == 0 && sl->epoch == atomic_load(&h->epoch) &&
+        sl->user_ver == atomic_load(user_ver(h, u)) &&
+        now_s() - sl->made <= (double)h->o.cache_ms * 1e-3) {
+        out = malloc(sl->len + 1);
+        if (out != NULL) {
+            memcpy(out, sl->body, sl->len);
+            *len = sl->len;
+        }
+    }
+    pthread_mutex_unlock(mu);
+    atomic_fetch_add(out != NULL ? &h->cache_hits : &h->cache_misses, 1);
+    return out;
+}
+
+/* Store a copy of a response computed under (epoch, uv), both read before computing it. */
+static void cache_put(httpd *h, const char *key, const char *body, size_t len, uint64_t epoch,
+                      uint32_t uv) {
+    if (h->cache == NULL || strlen(key) >= sizeof h->cache[0].key) {
+        return;
+    }
+    char *copy = malloc(len + 1);
+    if (copy == NULL) {
+        return;
+    }
+    memcpy(copy, body, len);
+    uint64_t hv = fnv1a(key);
+    cache_slot *sl = &h->cache[hv % CACHE_SLOTS];
+    pthread_mutex_t *mu = &h->cache_mu[hv % CACHE_STRIPES];
+    pthread_mutex_lock(mu);
+    char *old = sl->body;
+    snprintf(sl->key, sizeof sl->key, "%s", key);
+    sl->body = copy;
+    sl->len = len;
+    sl->made = now_s();
+    sl->epoch = epoch;
+    sl->user_ver = uv;
+    pthread_mutex_unlock(mu);
+    free(old);
+}
+
 /* --- read endpoints ------------------------------------------------------------------------ */
 
 /* Take the read locks of a request that reads the graph and the recommenders. */
@@ -516,6 +607,22 @@ static enum MHD_Result h_recs(struct MHD_Connection *c, req *r, worker *w, const
             }
         }
     }
+    /* The cache key: every value the answer depends on, after validation. The versions are
+     * read under the locks, before computing (see cache_get). */
+    char key[160];
+    int kl = snprintf(key, sizeof key, "r|%u|%d|%llu|%d|%d|%u|%s", u, m, (unsigned long long)k,
+                      explain, seen, cat, exs != NULL ? exs : "");
+    int cacheable = h->cache != NULL && kl > 0 && (size_t)kl < sizeof key;
+    uint64_t epoch = atomic_load(&h->epoch);
+    uint32_t uv = atomic_load(user_ver(h, u));
+    if (cacheable) {
+        size_t clen = 0;
+        char *hit = cache_get(h, key, u, &clen);
+        if (hit != NULL) {
+            read_end(h, g);
+            return respond(c, r, 200, "application/json", hit, clen, NULL);
+        }
+    }
     pt_rec_scratch *sc = worker_scratch(h, w, m);
     if (sc == NULL || worker_items(w, (size_t)k) != 0) {
         read_end(h, g);
@@ -580,7 +687,14 @@ static enum MHD_Result h_recs(struct MHD_Connection *c, req *r, worker *w, const
         return respond_error(c, r, rc == PT_EINVAL ? 400 : 500, NULL, NULL,
                              "recommendation failed: %s", pt_strerror(rc));
     }
-    return STREAM_DONE(c, r, 200, f, buf, len, "application/json");
+    if (fclose(f) != 0 || buf == NULL) {
+        free(buf);
+        return respond_error(c, r, 503, NULL, NULL, "out of memory");
+    }
+    if (cacheable) {
+        cache_put(h, key, buf, len, epoch, uv);
+    }
+    return respond(c, r, 200, "application/json", buf, len, NULL);
 }
 
 /* GET /v1/explain?user=&item=[&format=json|svg][&model=] */
@@ -1081,6 +1195,12 @@ static enum MHD_Result h_metrics(struct MHD_Connection *c, req *r) {
             "# HELP portrait_recommender_sync_failures_total Recommender syncs that failed.\n"
             "# TYPE portrait_recommender_sync_failures_total counter\n"
             "portrait_recommender_sync_failures_total %llu\n"
+            "# HELP portrait_rec_cache_hits_total Recommendation requests answered from the "
+            "cache.\n# TYPE portrait_rec_cache_hits_total counter\nportrait_rec_cache_hits_total "
+            "%llu\n"
+            "# HELP portrait_rec_cache_misses_total Recommendation requests computed.\n"
+            "# TYPE portrait_rec_cache_misses_total counter\nportrait_rec_cache_misses_total "
+            "%llu\n"
             "# HELP portrait_graph_nodes Nodes in the store's graph.\n"
             "# TYPE portrait_graph_nodes gauge\nportrait_graph_nodes %u\n"
             "# HELP portrait_graph_edges Edges in the store's graph.\n"
@@ -1089,7 +1209,9 @@ static enum MHD_Result h_metrics(struct MHD_Connection *c, req *r) {
             "# TYPE portrait_store_generation gauge\nportrait_store_generation %llu\n",
             (unsigned long long)atomic_load(&h->events_ingested),
             (unsigned long long)atomic_load(&h->event_batches),
-            (unsigned long long)atomic_load(&h->sync_failures), nodes,
+            (unsigned long long)atomic_load(&h->sync_failures),
+            (unsigned long long)atomic_load(&h->cache_hits),
+            (unsigned long long)atomic_load(&h->cache_misses), nodes,
             (unsigned long long)edges, (unsigned long long)gen);
     return STREAM_DONE(c, r, 200, f, buf, len, "text/plain; version=0.0.4; charset=utf-8");
 }
@@ -1205,6 +1327,16 @@ static enum MHD_Result h_events(struct MHD_Connection *c, req *r, worker *w,
         snprintf(msg, sizeof msg, "%s", pt_ctx_errmsg(h->ctx));
     } else {
         sync_models(h);
+        /* The posting users' cached recommendations go before the acknowledgement. */
+        pt_graph *g = pt_store_graph(h->st);
+        pt_graph_rdlock(g);
+        for (size_t i = 0; i < n; i++) {
+            pt_node_id u = pt_graph_resolve(g, ev[i].user, PT_CLASS_USER);
+            if (u != PT_NONE) {
+                atomic_fetch_add(user_ver(h, u), 1);
+            }
+        }
+        pt_graph_unlock(g);
     }
     pthread_rwlock_unlock(&h->store_lock);
     free(ev);
@@ -1247,6 +1379,7 @@ static enum MHD_Result h_erase(struct MHD_Connection *c, req *r, const hp_target
     pt_erase_stats es;
     memset(&es, 0, sizeof es);
     free_models(h);
+    atomic_fetch_add(&h->epoch, 1); /* no cached answer may mention the user any more */
     int rc = pt_store_erase_user(h->st, iri, &es);
     char msg[512] = "";
     if (rc != PT_OK) {
@@ -1506,6 +1639,7 @@ void httpd_opts_default(httpd_opts *o) {
     o->max_body = 1 << 20;
     o->max_k = 100;
     o->timeout = 30;
+    o->cache_ms = 1000;
     o->log = 1;
 }
 
@@ -1531,6 +1665,15 @@ static void teardown(httpd *h) {
     pthread_mutex_destroy(&h->wmu);
     pthread_rwlock_destroy(&h->store_lock);
     pthread_rwlock_destroy(&h->rec_lock);
+    if (h->cache != NULL) {
+        for (size_t i = 0; i < CACHE_SLOTS; i++) {
+            free(h->cache[i].body);
+        }
+        free(h->cache);
+        for (int i = 0; i < CACHE_STRIPES; i++) {
+            pthread_mutex_destroy(&h->cache_mu[i]);
+        }
+    }
     free(h->token);
     free(h);
 }
@@ -1589,6 +1732,12 @@ int httpd_start(const httpd_opts *o, httpd **out, char *err, size_t cap) {
     pthread_mutex_init(&h->wmu, NULL);
     pthread_key_create(&h->wkey, NULL);
     h->started = now_s();
+    if (o->cache_ms > 0) {
+        h->cache = calloc(CACHE_SLOTS, sizeof *h->cache);
+        for (int i = 0; h->cache != NULL && i < CACHE_STRIPES; i++) {
+            pthread_mutex_init(&h->cache_mu[i], NULL);
+        }
+    }
     if (o->token != NULL && *o->token != '\0') {
         h->token = strdup(o->token);
         h->token_len = strlen(o->token);
