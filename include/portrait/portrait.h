@@ -24,5 +24,6 @@
 #include "pt_live.h"
 #include "pt_vec.h"
 #include "pt_cnn.h"
+#include "pt_seq.h"
 
 #endif /* PORTRAIT_H */

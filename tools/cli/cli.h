@@ -105,6 +105,11 @@ double cli_now(void);
 /* Thousands separators: 1234567 -> "1,234,567". */
 const char *cli_num(uint64_t v, char *buf, size_t cap);
 
+/* The sequence-model options (--L, --dim, --epochs, --neg, --augment, --seed, ...) shared by
+ * `seq train` and `eval --model seq|hybrid` (cmd_seq.c); 0 or an exit code after the error. */
+int cli_seq_params(cli_args *a, pt_seq_params *p);
+extern const cli_cmd cmd_seq;
+
 /* Subcommands. */
 extern const cli_cmd cmd_profile, cmd_profiles, cmd_tag;
 extern const cli_cmd cmd_import, cmd_stats, cmd_neighborhood, cmd_export, cmd_verify;

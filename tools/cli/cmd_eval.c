@@ -131,7 +131,8 @@ static int save_split(const cli_args *a, const pt_graph *g, const pt_split *s, c
 /* Print the result as JSON on stdout. */
 static void print_json(const char *split, const char *train_file, const char *test_file,
                        const pt_split_file_stats *fs, int method, const pt_walk_params *p,
-                       const char *tuned, const pt_eval_result *r) {
+                       const char *tuned, const pt_eval_result *r, const char *model,
+                       const pt_seq_params *sp, const pt_seq_eval_info *si) {
     printf("{\"split\":{\"protocol\":");
     cli_json_str(stdout, split);
     if (train_file != NULL) {
@@ -148,6 +149,14 @@ static void print_json(const char *split, const char *train_file, const char *te
     printf(",\"train\":%llu,\"test\":%llu,\"test_users\":%u},", (unsigned long long)r->n_train,
            (unsigned long long)r->n_test, r->n_users);
     printf("\"method\":\"%s\"", pt_eval_method_name(method));
+    if (sp != NULL) {
+        printf(",\"model\":\"%s\",\"seq\":{\"L\":%u,\"dim\":%u,\"n_h\":%u,\"n_v\":%u,"
+               "\"epochs\":%u,\"neg\":%u,\"augment\":%u,\"dropout\":%g,\"lr\":%g,"
+               "\"seed\":%llu,\"blend\":%g,\"train_seconds\":%.3f,\"final_loss\":%.6f}",
+               model, sp->L, sp->dim, sp->n_h, sp->n_v, sp->epochs, sp->neg, sp->augment,
+               sp->dropout, sp->lr, (unsigned long long)sp->seed, si->blend, si->train_seconds,
+               si->final_loss);
+    }
     if (method != PT_EVAL_MOSTPOP) {
         printf(",\"params\":{\"steps\":%llu,\"restart\":%g,\"alpha\":%g,\"beta\":%g,"
                "\"half_life_days\":%g,\"half_life_events\":%g,\"recency_floor\":%g,"
@@ -180,7 +189,8 @@ static void print_json(const char *split, const char *train_file, const char *te
 /* Print the result as a table on stdout. */
 static void print_table(const char *split, const char *train_file, const char *test_file,
                         int method, const pt_walk_params *p, const char *tuned,
-                        const pt_eval_result *r) {
+                        const pt_eval_result *r, const char *model, const pt_seq_params *sp,
+                        const pt_seq_eval_info *si) {
     char b1[32], b2[32], b3[32], b4[32];
     printf("split      %s\n", split);
     if (train_file != NULL) {
@@ -189,8 +199,24 @@ static void print_table(const char *split, const char *train_file, const char *t
     printf("rows       %s train, %s test; %s test users, %s items\n",
            cli_num(r->n_train, b1, sizeof b1), cli_num(r->n_test, b2, sizeof b2),
            cli_num(r->n_users, b3, sizeof b3), cli_num(r->n_items, b4, sizeof b4));
-    printf("method     %s", pt_eval_method_name(method));
-    if (method != PT_EVAL_MOSTPOP) {
+    if (sp != NULL) {
+        printf("model      %s: Caser L %u, dim %u, n_h %u, n_v %u, %u epochs, neg %u, augment "
+               "%s%s%s%s, seed %llu; trained in %s\n",
+               model, sp->L, sp->dim, sp->n_h, sp->n_v, sp->epochs, sp->neg,
+               sp->augment == 0 ? "none" : "", sp->augment & PT_SEQ_AUG_CROP ? " crop" : "",
+               sp->augment & PT_SEQ_AUG_MASK ? " mask" : "",
+               sp->augment & PT_SEQ_AUG_REORDER ? " reorder" : "", (unsigned long long)sp->seed,
+               cli_seconds(si->train_seconds, b1, sizeof b1));
+        if (strcmp(model, "hybrid") == 0) {
+            printf("blend      %.1f x seq + %.1f x walk (z-scores; chosen on the validation "
+                   "split: NDCG@%u walk %.4f, seq %.4f)\n",
+                   si->blend, 1.0 - si->blend, r->m[0].k, si->val_ndcg[0], si->val_ndcg[10]);
+        }
+    }
+    int seq_only = sp != NULL && strcmp(model, "seq") == 0;
+    printf("method     %s",
+           seq_only ? "none (the sequence model alone)" : pt_eval_method_name(method));
+    if (method != PT_EVAL_MOSTPOP && !seq_only) {
         printf(" (steps %llu, restart %g, alpha %g, beta %g, half-life %g d, seed %llu)",
                (unsigned long long)p->steps, p->restart, p->alpha, p->beta, p->half_life_days,
                (unsigned long long)p->seed);
@@ -256,9 +282,35 @@ static int run_eval(cli_args *a) {
     const char *ks = cli_opt(a, "k");
     char *train_file = NULL, *test_file = NULL;
     if (method == -2) {
-        cli_err(a, "--method: '%s' is not pixie, p3, rp3b, ppr, pop, ease, hybrid or mostpop",
+        cli_err(a, "--method: '%s' is not pixie, p3, rp3b, ppr, pop, ease, hybrid, itemknn or mostpop",
                 method_name);
         goto done;
+    }
+    /* --model seq|hybrid: the sequence model (pt_seq.h), alone or blended with the walk of
+     * --method (rp3b when none is named). */
+    const char *model = cli_opt(a, "model");
+    pt_seq_params sp;
+    pt_seq_eval_info si;
+    memset(&si, 0, sizeof si);
+    int seq_mode = -1;
+    if (model != NULL && strcmp(model, "walk") != 0) {
+        if (strcmp(model, "seq") == 0) {
+            seq_mode = PT_SEQ_EVAL_SEQ;
+        } else if (strcmp(model, "hybrid") == 0) {
+            seq_mode = PT_SEQ_EVAL_HYBRID;
+        } else {
+            cli_err(a, "--model: '%s' is not walk, seq or hybrid", model);
+            goto done;
+        }
+        if (cli_seq_params(a, &sp) != 0) {
+            goto done;
+        }
+        if (method_name == NULL) {
+            method = PT_REC_RP3B;
+        } else if (method == PT_EVAL_MOSTPOP) {
+            cli_err(a, "--model %s: blend with a walk method, not mostpop", model);
+            goto done;
+        }
     }
     eo.method = method;
     if (split != NULL && pt_split_opts_parse(pctx, split, &so) != PT_OK) {
@@ -369,16 +421,24 @@ static int run_eval(cli_args *a) {
         tuned_p = tuned;
     }
     pt_eval_result r;
-    rc = pt_eval_run(ctx, g, s, &wp, &eo, &r);
+    if (seq_mode >= 0) {
+        wp.method = (pt_rec_method)method;
+        rc = pt_seq_eval(ctx, g, s, (pt_seq_eval_mode)seq_mode, &sp, &wp, &eo, &vo, NULL, NULL,
+                         &r, &si);
+    } else {
+        rc = pt_eval_run(ctx, g, s, &wp, &eo, &r);
+    }
     if (rc != PT_OK) {
         cli_err(a, "%s", pt_ctx_errmsg(ctx));
         ex = cli_exit_for(rc, 0);
         goto close;
     }
     if (json) {
-        print_json(phrase, train_file, test_file, &fs, method, &wp, tuned_p, &r);
+        print_json(phrase, train_file, test_file, &fs, method, &wp, tuned_p, &r, model,
+                   seq_mode >= 0 ? &sp : NULL, &si);
     } else {
-        print_table(phrase, train_file, test_file, method, &wp, tuned_p, &r);
+        print_table(phrase, train_file, test_file, method, &wp, tuned_p, &r, model,
+                    seq_mode >= 0 ? &sp : NULL, &si);
     }
     ex = EXIT_OK_;
 close:
@@ -396,18 +456,22 @@ static const char *const eval_opts[] = {
     "split=",   "split-files=", "val-split=", "seed=",    "min-interactions=", "method=",
     "k=",       "steps=",       "alpha=",     "beta=",    "restart=",          "half-life=",
     "tune",     "grid=",        "threads=",   "tail-ratio=", "format=",        "save-split=",
-    "params=",  NULL};
+    "params=",  "model=",       "L=",         "dim=",     "epochs=",           "neg=",
+    "augment=", "n-h=",         "n-v=",       "dropout=", "lr=",               "batch=",
+    "weighted", NULL};
 
 const cli_cmd cmd_eval = {
     "eval",
     "offline evaluation of the recommenders (splits, RecBole metrics, tuning)",
     "usage: portrait eval [--split leave-last-out|random[:F]] [--split-files TRAIN,TEST]\n"
-    "                     [--method pixie|p3|rp3b|ppr|pop|ease|hybrid|mostpop] [--k 10,20]\n"
+    "                     [--method pixie|p3|rp3b|ppr|pop|ease|hybrid|itemknn|mostpop] [--k 10,20]\n"
     "                     [--steps N] [--alpha A] [--beta B] [--restart R] [--half-life D]\n"
     "                     [--seed S] [--params SPEC] [--tune] [--grid SPEC]\n"
     "                     [--val-split SPLIT]\n"
     "                     [--min-interactions N] [--threads N] [--tail-ratio R]\n"
     "                     [--save-split PREFIX] [--format text|json]\n"
+    "                     [--model walk|seq|hybrid] [--L 5] [--dim 50] [--epochs N]\n"
+    "                     [--neg N] [--augment crop,mask,reorder]\n"
     "\n"
     "Split the store's interactions (one per user and item, at its latest time) into train and\n"
     "test, build the training graph (every node, literal and non-behaviour edge; only the\n"
@@ -422,7 +486,7 @@ const cli_cmd cmd_eval = {
     "  --split-files TRAIN,TEST the rows of two CSV files (user,item,timestamp with the ids\n"
     "                           used at import); unknown ids are counted and skipped\n"
     "  --method M               mostpop (built-in MostPopular baseline, default), or a walk\n"
-    "                           method: pixie, p3, rp3b, ppr, pop, ease, hybrid\n"
+    "                           method: pixie, p3, rp3b, ppr, pop, ease, hybrid, itemknn\n"
     "  --k LIST                 cut-offs (default 10,20)\n"
     "  --steps, --alpha, --beta, --restart, --half-life (days), --seed\n"
     "                           walk parameters (pt_walk_params); --seed also seeds the split\n"
@@ -444,6 +508,12 @@ const cli_cmd cmd_eval = {
     "  --threads N              query threads (default 2)\n"
     "  --save-split PREFIX      also write the split as PREFIX_train.csv and PREFIX_test.csv\n"
     "                           (user,item,timestamp), the format of --split-files\n"
+    "  --model seq|hybrid       rank by the behaviour-sequence CNN (portrait seq) trained on\n"
+    "                           the training part only, alone or blended with the walks of\n"
+    "                           --method (default rp3b); the blend is chosen on the\n"
+    "                           validation split. --L, --dim, --epochs, --neg, --augment,\n"
+    "                           --n-h, --n-v, --dropout, --lr, --batch, --weighted as for\n"
+    "                           'portrait seq train' (--threads sets its BLAS threads too)\n"
     "\n"
     "Exit codes: 0 ok, 1 usage, 2 bad split files or an unavailable method, 4 store error.\n",
     eval_opts,

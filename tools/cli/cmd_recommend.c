@@ -148,7 +148,7 @@ static int parse_exclude(cli_args *a, const pt_graph *g, pt_node_id **ex, size_t
  * batch). `typed` is the id as given on the command line or in the file. */
 static void print_result(const pt_graph *g, const char *typed, pt_node_id user, int json,
                          const pt_walk_params *p, const pt_rec_item *items, size_t n, int flags,
-                         int explain) {
+                         int explain, const char *model) {
     char ubuf[1024], ibuf[1024];
     if (user != PT_NONE) {
         pt_graph_display_id(g, user, ubuf, sizeof ubuf);
@@ -164,8 +164,11 @@ static void print_result(const pt_graph *g, const char *typed, pt_node_id user, 
     }
     printf("{\"user\":");
     cli_json_str(stdout, ubuf);
-    printf(",\"method\":\"%s\",\"popular\":%s,\"items\":[", pt_rec_method_name(p->method),
-           flags == PT_REC_POPULAR ? "true" : "false");
+    printf(",\"method\":\"%s\",", pt_rec_method_name(p->method));
+    if (model != NULL) {
+        printf("\"model\":\"%s\",", model);
+    }
+    printf("\"popular\":%s,\"items\":[", flags == PT_REC_POPULAR ? "true" : "false");
     for (size_t j = 0; j < n; j++) {
         printf("%s{\"item\":", j ? "," : "");
         json_id(g, items[j].item);
@@ -224,6 +227,22 @@ static int run_recommend(cli_args *a) {
     if (ex != 0) {
         return ex;
     }
+    /* --model seq|hybrid: the sequence model of --seq-model (pt_seq.h), alone or blended with
+     * the walk of --method; walk (the default) is the walks alone. */
+    const char *model = cli_opt(a, "model"), *seq_path = cli_opt(a, "seq-model");
+    if (model != NULL && strcmp(model, "walk") != 0 && strcmp(model, "seq") != 0 &&
+        strcmp(model, "hybrid") != 0) {
+        cli_err(a, "--model: '%s' is not walk, seq or hybrid", model);
+        return EXIT_USAGE;
+    }
+    int use_seq = model != NULL && strcmp(model, "walk") != 0;
+    if (use_seq && (seq_path == NULL || *seq_path == '\0')) {
+        cli_err(a, "--model %s needs --seq-model FILE (a model from 'portrait seq train')", model);
+        return EXIT_USAGE;
+    }
+    if (use_seq && explain) {
+        cli_err(a, "note: --explain paths come from the walks; --model %s items carry none", model);
+    }
     char **ids = NULL;
     long n_ids = 1;
     if (users != NULL) {
@@ -245,6 +264,8 @@ static int run_recommend(cli_args *a) {
     }
     const pt_graph *g = pt_store_graph(st);
     pt_recommender *r = NULL;
+    pt_seq_model *sm = NULL;
+    pt_rec_scratch *scr = NULL;
     pt_rec_query *qs = NULL;
     pt_rec_item *out = NULL;
     size_t *n_out = NULL;
@@ -265,7 +286,21 @@ static int run_recommend(cli_args *a) {
     if ((rc = parse_exclude(a, g, &excl, &n_excl)) != 0) {
         goto done;
     }
+    if (use_seq) {
+        int src = pt_seq_load(ctx, seq_path, &sm);
+        if (src == PT_OK) {
+            src = pt_seq_bind(ctx, sm, g, NULL);
+        }
+        if (src != PT_OK) {
+            cli_err(a, "--seq-model: %s", pt_ctx_errmsg(ctx));
+            rc = src == PT_ENOMEM ? EXIT_STORE : EXIT_INPUT;
+            goto done;
+        }
+    }
     int lrc = pt_recommender_new(ctx, g, &p, &r);
+    if (lrc == PT_OK && use_seq) {
+        lrc = pt_rec_scratch_new(r, &scr);
+    }
     if (lrc != PT_OK) {
         cli_err(a, "%s", pt_ctx_errmsg(ctx));
         rc = cli_exit_for(lrc, 0);
@@ -303,7 +338,15 @@ static int run_recommend(cli_args *a) {
     if (n_unknown > 5) {
         cli_err(a, "note: %ld users in all are not in the store", n_unknown);
     }
-    lrc = pt_recommend_many(r, qs, (size_t)n_ids, out, (size_t)k, n_out, flags);
+    if (use_seq) {
+        int hybrid = strcmp(model, "hybrid") == 0;
+        for (long i = 0; i < n_ids && lrc == PT_OK; i++) {
+            lrc = pt_seq_recommend(ctx, sm, hybrid ? r : NULL, scr, -1.0, &qs[i],
+                                   out + (size_t)i * (size_t)k, &n_out[i], &flags[i]);
+        }
+    } else {
+        lrc = pt_recommend_many(r, qs, (size_t)n_ids, out, (size_t)k, n_out, flags);
+    }
     if (lrc != PT_OK) {
         cli_err(a, "%s", pt_ctx_errmsg(ctx));
         rc = cli_exit_for(lrc, 0);
@@ -311,7 +354,8 @@ static int run_recommend(cli_args *a) {
     }
     for (long i = 0; i < n_ids; i++) {
         print_result(g, users != NULL ? ids[i] : user, qs[i].user, json, &p,
-                     out + (size_t)i * (size_t)k, n_out[i], flags[i], explain);
+                     out + (size_t)i * (size_t)k, n_out[i], flags[i], explain && !use_seq,
+                     use_seq ? model : NULL);
     }
     if (fflush(stdout) != 0) {
         cli_err(a, "cannot write the output");
@@ -327,6 +371,8 @@ done:
     free(n_out);
     free(flags);
     free(excl);
+    pt_rec_scratch_free(scr);
+    pt_seq_model_free(sm);
     pt_recommender_free(r);
     pt_store_close(st);
     pt_ctx_free(ctx);
@@ -346,16 +392,19 @@ static const char *const rec_opts[] = {"user=",
                                        "explain",
                                        "threads=",
                                        "max-per-category=",
+                                       "model=",
+                                       "seq-model=",
                                        NULL};
 
 const cli_cmd cmd_recommend = {
     "recommend",
     "recommend items for a user or a file of users",
     "usage: portrait recommend --user ID | --users FILE [--k N] [--format tsv|json]\n"
-    "                          [--method pixie|p3|rp3b|ppr|pop|ease|hybrid] [--steps N]\n"
+    "                          [--method pixie|p3|rp3b|ppr|pop|ease|hybrid|itemknn] [--steps N]\n"
     "                          [--seed S]\n"
     "                          [--include-seen] [--exclude FILE|ID,ID...] [--category C]\n"
     "                          [--max-per-category N] [--explain] [--threads N]\n"
+    "                          [--model walk|seq|hybrid --seq-model FILE]\n"
     "\n"
     "Rank items for a user by random walks over the behaviour graph and the item-side\n"
     "meta-paths (tags, categories, brands). TSV (default) prints 'user item rank score'\n"
@@ -376,9 +425,14 @@ const cli_cmd cmd_recommend = {
     "  --category C         only items in category C or below it\n"
     "  --max-per-category N at most N items per category\n"
     "  --threads N          threads for --users (default: all cores)\n"
+    "  --model M            walk (the walks of --method, default), seq (the behaviour-\n"
+    "                       sequence CNN of --seq-model, from 'portrait seq train'), or\n"
+    "                       hybrid (z-scores of both, blended with the model's weight)\n"
+    "  --seq-model FILE     the sequence model for --model seq|hybrid\n"
     "\n"
-    "Exit codes: 0 ok, 1 usage (k < 1, bad method...), 2 unreadable users file,\n"
-    "3 unknown category, 4 store error.\n",
+    "Exit codes: 0 ok, 1 usage (k < 1, bad method, --model seq without --seq-model...),\n"
+    "2 unreadable users file or a corrupt or foreign --seq-model file, 3 unknown category,\n"
+    "4 store error.\n",
     rec_opts,
     run_recommend,
 };

@@ -13,7 +13,7 @@ static const cli_cmd *const commands[] = {
     &cmd_import,    &cmd_stats,   &cmd_neighborhood, &cmd_export, &cmd_verify,
     &cmd_recommend, &cmd_explain, &cmd_profile,      &cmd_profiles, &cmd_eval,
     &cmd_text,      &cmd_tag,
-    &cmd_sparql,    &cmd_cnn,
+    &cmd_sparql,    &cmd_cnn,     &cmd_seq,
     &cmd_serve,
     &cmd_events,    &cmd_compact, &cmd_erase,
 };
