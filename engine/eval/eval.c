@@ -1125,15 +1125,12 @@ int pt_eval_parse_ks(pt_ctx *ctx, const char *list, pt_eval_opts *o) {
     return PT_OK;
 }
 
-static const char *const method_names[] = {"pixie", "p3",   "rp3b",  "ppr",
-                                            "pop",   "ease", "hybrid"};
-
 const char *pt_eval_method_name(int method) {
     if (method == PT_EVAL_MOSTPOP) {
         return "mostpop";
     }
-    if (method >= 0 && method <= (int)PT_REC_HYBRID) {
-        return method_names[method];
+    if (method >= 0 && method <= (int)PT_REC_ITEMKNN) {
+        return pt_rec_method_name((pt_rec_method)method);
     }
     return "?";
 }
@@ -1145,8 +1142,8 @@ int pt_eval_method_parse(const char *name) {
     if (strcmp(name, "mostpop") == 0 || strcmp(name, "MostPopular") == 0) {
         return PT_EVAL_MOSTPOP;
     }
-    for (int m = 0; m <= (int)PT_REC_HYBRID; m++) {
-        if (strcmp(name, method_names[m]) == 0) {
+    for (int m = 0; m <= (int)PT_REC_ITEMKNN; m++) {
+        if (strcmp(name, pt_rec_method_name((pt_rec_method)m)) == 0) {
             return m;
         }
     }
@@ -1439,7 +1436,7 @@ static int check_run_opts(pt_ctx *ctx, const pt_eval_opts *o, const pt_walk_para
     if (!(o->tail_ratio > 0.0)) {
         return pt__error(ctx, PT_EINVAL, "eval: the tail ratio must be > 0");
     }
-    if (o->method != PT_EVAL_MOSTPOP && (o->method < 0 || o->method > (int)PT_REC_HYBRID)) {
+    if (o->method != PT_EVAL_MOSTPOP && (o->method < 0 || o->method > (int)PT_REC_ITEMKNN)) {
         return pt__error(ctx, PT_EINVAL, "eval: unknown method %d", o->method);
     }
     if (o->method != PT_EVAL_MOSTPOP && p == NULL) {
@@ -1655,6 +1652,10 @@ static int set_param(pt_walk_params *p, const char *name, double v) {
         p->lambda = v;
     } else if (strcmp(name, "blend") == 0) {
         p->blend = v;
+    } else if (strcmp(name, "knn") == 0) {
+        p->knn = v >= 1.0 && v <= 1e6 ? (uint32_t)v : 0; /* 0: pt_recommender_new says why */
+    } else if (strcmp(name, "shrink") == 0) {
+        p->shrink = v;
     } else if (strncmp(name, "w.", 2) == 0) {
         for (int r = PT_ROLE_VIEWED; r <= PT_ROLE_REVIEWED; r++) {
             if (strcmp(name + 2, pt_role_name((pt_role)r)) == 0) {
@@ -1685,6 +1686,8 @@ static const char *default_grid(int method) {
     case PT_REC_HYBRID:
         return "lambda=100,200,500,1000;blend=0.3,0.5,0.7,0.85;half_life_events=0,2;"
                "beta=0.3,0.6";
+    case PT_REC_ITEMKNN:
+        return "knn=20,50,100,200;shrink=0,10,50;half_life_events=0,1,2;beta=0,0.3";
     default:
         return "";
     }
@@ -1724,7 +1727,7 @@ static int parse_grid(pt_ctx *ctx, const char *spec, grid_dim *dims, size_t *n_d
                              "--grid: unknown parameter '%s' (restart, alpha, beta, steps, "
                              "half_life, half_life_events, recency_floor, recent_boost, "
                              "rating_center, rating_power, w_cobehaviour, w_tag, w_category, "
-                             "w_brand, category_up, multi_hit, lambda, blend, w.<action>)",
+                             "w_brand, category_up, multi_hit, lambda, blend, knn, shrink, w.<action>)",
                              d->name);
         }
         d->n = 0;

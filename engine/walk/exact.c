@@ -25,6 +25,7 @@
  */
 #include <cblas.h>
 #include <math.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "walk/walk.h"
@@ -446,4 +447,108 @@ void pt__walk_ease_scores(pt_rec_scratch *s) {
         }
     }
     s->stats.ops += (uint64_t)s->n_q * n;
+}
+
+/* --- ItemKNN --------------------------------------------------------------------------------- */
+
+/* One candidate neighbour while an item's list is chosen. */
+typedef struct knn_cand {
+    uint32_t j;
+    float sim;
+} knn_cand;
+
+/* Most similar first, then by item id. */
+static int cmp_knn(const void *a, const void *b) {
+    const knn_cand *x = a, *y = b;
+    if (x->sim != y->sim) {
+        return x->sim > y->sim ? -1 : 1;
+    }
+    return x->j < y->j ? -1 : x->j > y->j;
+}
+
+int pt__walk_knn_build(pt_recommender *r) {
+    pt_ctx *ctx = r->ctx;
+    uint32_t n = r->n_items, k = r->p.knn;
+    if (n > PT__EASE_MAX_ITEMS) {
+        return pt__error(ctx, PT_ELIMIT,
+                         "pt_recommender_new: itemknn keeps dense co-occurrence counts; at most "
+                         "%u items are supported (use rp3b)",
+                         PT__EASE_MAX_ITEMS);
+    }
+    uint32_t *co = pt__calloc(ctx, (size_t)n + 1, sizeof *co);
+    uint32_t *touched = pt__malloc(ctx, ((size_t)n + 1) * sizeof *touched);
+    knn_cand *cand = pt__malloc(ctx, ((size_t)n + 1) * sizeof *cand);
+    r->knn_off = pt__malloc(ctx, ((size_t)n + 1) * sizeof *r->knn_off);
+    uint64_t cap = (uint64_t)n * (k < n ? k : n) + 1;
+    r->knn_nbr = pt__malloc(ctx, cap * sizeof *r->knn_nbr);
+    r->knn_sim = pt__malloc(ctx, cap * sizeof *r->knn_sim);
+    if (co == NULL || touched == NULL || cand == NULL || r->knn_off == NULL ||
+        r->knn_nbr == NULL || r->knn_sim == NULL) {
+        pt__free(ctx, co);
+        pt__free(ctx, touched);
+        pt__free(ctx, cand);
+        return pt__error(ctx, PT_ENOMEM, "pt_recommender_new: out of memory (itemknn)");
+    }
+    uint64_t pos = 0;
+    for (uint32_t q = 0; q < n; q++) {
+        r->knn_off[q] = (uint32_t)pos;
+        const pt__irow *iq = &r->irow[q];
+        uint32_t nt = 0;
+        for (uint32_t a = iq->off; a < iq->end; a++) {
+            const pt__urow *ur = &r->urow[r->i_user[a]];
+            for (uint32_t b = ur->off; b < ur->end; b++) {
+                uint32_t j = r->u_item[b];
+                if (j != q && co[j]++ == 0) {
+                    touched[nt++] = j;
+                }
+            }
+        }
+        double dq = (double)(iq->end - iq->off);
+        for (uint32_t t = 0; t < nt; t++) {
+            uint32_t j = touched[t];
+            double dj = (double)(r->irow[j].end - r->irow[j].off);
+            cand[t].j = j;
+            cand[t].sim = (float)((double)co[j] / (sqrt(dq * dj) + r->p.shrink));
+            co[j] = 0;
+        }
+        qsort(cand, nt, sizeof *cand, cmp_knn);
+        for (uint32_t t = 0; t < nt && t < k; t++) {
+            r->knn_nbr[pos] = cand[t].j;
+            r->knn_sim[pos] = cand[t].sim;
+            pos++;
+        }
+    }
+    r->knn_off[n] = (uint32_t)pos;
+    r->knn_n = n;
+    pt__free(ctx, co);
+    pt__free(ctx, touched);
+    pt__free(ctx, cand);
+    return PT_OK;
+}
+
+void pt__walk_knn_scores(pt_rec_scratch *s) {
+    const pt_recommender *r = s->r;
+    for (uint32_t j = 0; j < s->n_q; j++) {
+        uint32_t q = s->qi[j];
+        if (q >= r->knn_n) {
+            continue; /* an item synced in after the fit */
+        }
+        double x = s->qw[j];
+        for (uint32_t e = r->knn_off[q]; e < r->knn_off[q + 1]; e++) {
+            pt__walk_add(s, r->knn_nbr[e], x * r->knn_sim[e]);
+        }
+        s->stats.ops += r->knn_off[q + 1] - r->knn_off[q];
+    }
+}
+
+double pt__walk_knn_sim(const pt_recommender *r, uint32_t q, uint32_t it) {
+    if (q >= r->knn_n) {
+        return 0.0;
+    }
+    for (uint32_t e = r->knn_off[q]; e < r->knn_off[q + 1]; e++) {
+        if (r->knn_nbr[e] == it) {
+            return r->knn_sim[e];
+        }
+    }
+    return 0.0;
 }

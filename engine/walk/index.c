@@ -576,7 +576,8 @@ void pt__walk_index_free(pt_recommender *r) {
                       r->item_node, r->irow,    r->i_user,    r->i_w,         r->i_alias,
                       r->if_feat,   r->if_pred, r->pop_pen,   r->pop_order,   r->feat_node,
                       r->frow,      r->fi_item, r->sub_item,  r->parent_pred, r->children,
-                      r->ch_off,    r->u_pa,    r->i_pa,      r->ease_b,      r->pop_pos};
+                      r->ch_off,    r->u_pa,    r->i_pa,      r->ease_b,      r->pop_pos,
+                      r->knn_off,   r->knn_nbr, r->knn_sim};
     for (size_t i = 0; i < sizeof arrays / sizeof arrays[0]; i++) {
         pt__free(ctx, arrays[i]);
     }

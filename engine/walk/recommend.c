@@ -53,11 +53,13 @@ void pt_walk_params_default(pt_walk_params *p) {
     p->min_visits = 2;
     p->lambda = 200.0;
     p->blend = 0.5;
+    p->knn = 100;
+    p->shrink = 10.0;
 }
 
 /* Method names, indexed by pt_rec_method. */
-static const char *const method_names[] = {"pixie", "p3",  "rp3b",  "ppr",
-                                            "pop",   "ease", "hybrid"};
+static const char *const method_names[] = {"pixie", "p3",     "rp3b",   "ppr",
+                                            "pop",   "ease",   "hybrid", "itemknn"};
 
 const char *pt_rec_method_name(pt_rec_method m) {
     return (unsigned)m < sizeof method_names / sizeof method_names[0] ? method_names[m] : "?";
@@ -75,7 +77,7 @@ int pt_rec_method_parse(const char *name, pt_rec_method *out) {
 
 /* Check every field of `p`; on failure the ctx message names the field. */
 static int check_params(pt_ctx *ctx, const pt_walk_params *p) {
-    if ((unsigned)p->method > PT_REC_HYBRID) {
+    if ((unsigned)p->method > PT_REC_ITEMKNN) {
         return pt__error(ctx, PT_EINVAL, "pt_recommender_new: method %d is unknown", p->method);
     }
     if (p->steps == 0 || p->steps > (UINT64_C(1) << 40)) {
@@ -139,6 +141,10 @@ static int check_params(pt_ctx *ctx, const pt_walk_params *p) {
     if (!(p->blend >= 0.0 && p->blend <= 1.0)) {
         return pt__error(ctx, PT_EINVAL, "pt_recommender_new: blend must be in [0, 1]");
     }
+    if (p->method == PT_REC_ITEMKNN && (p->knn == 0 || !(p->shrink >= 0.0) || isinf(p->shrink))) {
+        return pt__error(ctx, PT_EINVAL,
+                         "pt_recommender_new: itemknn needs knn >= 1 and a finite shrink >= 0");
+    }
     return PT_OK;
 }
 
@@ -173,6 +179,13 @@ int pt_recommender_new(pt_ctx *ctx, const pt_graph *g, const pt_walk_params *p,
     }
     if (p->method == PT_REC_EASE || p->method == PT_REC_HYBRID) {
         rc = pt__walk_ease_build(r); /* sets the message */
+        if (rc != PT_OK) {
+            pt_recommender_free(r);
+            return rc;
+        }
+    }
+    if (p->method == PT_REC_ITEMKNN) {
+        rc = pt__walk_knn_build(r); /* sets the message */
         if (rc != PT_OK) {
             pt_recommender_free(r);
             return rc;
@@ -488,7 +501,8 @@ static int score_user(pt_rec_scratch *s, uint32_t u, pt_node_id user, int64_t no
     const pt_recommender *r = s->r;
     pt_rec_method m = r->p.method;
     int rc = PT_OK;
-    query_items(s, u, now, m == PT_REC_PPR || m == PT_REC_EASE ? 1.0 : r->p.alpha);
+    query_items(s, u, now,
+                m == PT_REC_PPR || m == PT_REC_EASE || m == PT_REC_ITEMKNN ? 1.0 : r->p.alpha);
     s->query_user = u;
     s->stats.query_items = s->n_q;
     switch (m) {
@@ -520,6 +534,9 @@ static int score_user(pt_rec_scratch *s, uint32_t u, pt_node_id user, int64_t no
             pt__walk_exact_items(s);
             hybrid_blend(s);
         }
+        break;
+    case PT_REC_ITEMKNN:
+        pt__walk_knn_scores(s);
         break;
     case PT_REC_POP:
     default:
@@ -1067,27 +1084,33 @@ static uint32_t co_user(const pt_recommender *r, uint32_t u, uint32_t q, uint32_
     return best;
 }
 
-/* Paths of item `it` for user u from the EASE^R sum score = sum over query items q of
- * x_uq B_q,it (x_uq the query weight): the largest positive terms, each shown as
- * user -> q -> v -> it through a witness v who has both q and it (co_user; a term without a
- * witness - possible, since the inverse spreads weight beyond co-occurrence - is skipped for
- * the next one). share = term / sum of the positive terms, times `scale` (the EASE part's share
- * of a hybrid score). Returns the number of paths (at most 3). */
+/* The coefficient of item model `r` for query item q and item it: EASE^R's B_q,it, or the
+ * ItemKNN similarity; 0 for items newer than the fit. */
+static double model_term(const pt_recommender *r, uint32_t q, uint32_t it) {
+    if (r->p.method == PT_REC_ITEMKNN) {
+        return pt__walk_knn_sim(r, q, it);
+    }
+    if (q >= r->ease_n || it >= r->ease_n) {
+        return 0.0; /* an item synced in after the fit: no EASE^R term */
+    }
+    return r->ease_b[(size_t)q * r->ease_n + it];
+}
+
+/* Paths of item `it` for user u from an item model's score = sum over query items q of
+ * x_uq C_q,it (x_uq the query weight, C = EASE^R's B or the ItemKNN similarity): the largest
+ * positive terms, each shown as user -> q -> v -> it through a witness v who has both q and it
+ * (co_user; a term without a witness - possible, since EASE's inverse spreads weight beyond
+ * co-occurrence - is skipped for the next one). share = term / sum of the positive terms, times
+ * `scale` (the EASE part's share of a hybrid score). Returns the number of paths (at most 3). */
 static uint32_t ease_paths(pt_rec_scratch *s, uint32_t u, uint32_t it, double scale,
                            pt_rec_path *paths) {
     const pt_recommender *r = s->r;
     enum { TRY = 8 };
     double tx[TRY], pos_sum = 0.0;
     uint32_t tq[TRY], nt = 0, n = 0;
-    if (it >= r->ease_n) {
-        return 0; /* an item synced in after the fit: no EASE^R term */
-    }
     for (uint32_t j = 0; j < s->n_q; j++) {
         uint32_t q = s->qi[j];
-        if (q >= r->ease_n) {
-            continue;
-        }
-        double x = s->qw[j] * r->ease_b[(size_t)q * r->ease_n + it];
+        double x = s->qw[j] * model_term(r, q, it);
         if (!(x > 0.0)) {
             continue;
         }
@@ -1155,7 +1178,7 @@ static void explain_items(pt_rec_scratch *s, uint32_t u, pt_rec_item *out, size_
         if (out[j].popular || it == PT__NOIDX) {
             continue;
         }
-        if (m == PT_REC_EASE) {
+        if (m == PT_REC_EASE || m == PT_REC_ITEMKNN) {
             out[j].n_paths = ease_paths(s, u, it, 1.0, out[j].paths);
             continue;
         }

@@ -14,7 +14,8 @@
  * graph.
  *
  * What waits for a rebuild (pt_recommender_new): tags, categories and brands of items appended
- * after the build, and the EASE^R item-item matrix (new items have no row in it). When the
+ * after the build, and the fitted item-item models (the EASE^R matrix, the ItemKNN neighbour
+ * lists: new items have no row in them). When the
  * journal has dropped entries this recommender had not read (it fell more than an eighth of the
  * graph behind), sync rebuilds the index from the graph.
  */
@@ -337,6 +338,9 @@ static int rebuild(pt_recommender *r) {
     int rc = pt__walk_index_build(&t);
     if (rc == PT_OK && (t.p.method == PT_REC_EASE || t.p.method == PT_REC_HYBRID)) {
         rc = pt__walk_ease_build(&t);
+    }
+    if (rc == PT_OK && t.p.method == PT_REC_ITEMKNN) {
+        rc = pt__walk_knn_build(&t);
     }
     if (rc != PT_OK) {
         pt__walk_index_free(&t);

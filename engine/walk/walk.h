@@ -124,6 +124,11 @@ struct pt_recommender {
     uint32_t user_cap, item_cap; /* allocated rows of the per-user and per-item arrays; 0 = as
                                     built (n_users + 1, n_items + 1) */
     uint32_t ease_n;         /* items when ease_b was fitted (later items have no EASE row) */
+    /* ItemKNN: the neighbours of item i are knn_nbr[knn_off[i] .. knn_off[i + 1]) with their
+     * similarities knn_sim, most similar first; items >= knn_n came after the fit */
+    uint32_t *knn_off, *knn_nbr;
+    float *knn_sim;
+    uint32_t knn_n;
     uint64_t j_seen;         /* graph change-journal position taken in (pt_recommender_sync) */
     uint32_t scratch_gen;    /* bumped whenever per-user/item/feature arrays grow */
     uint32_t *pop_pos;       /* [n_items] position in pop_order, made by the first sync */
@@ -203,6 +208,11 @@ double pt__walk_edge_weight(const pt_walk_params *p, pt_role role, double w);
  * qv, sm, lg: scratch of n entries. Returns the row's importance factor (1 when empty). */
 float pt__walk_alias(const uint32_t *dst, const float *w, uint32_t n, double alpha,
                      pt__alias *out, float *pa, double *qv, uint32_t *sm, uint32_t *lg);
+/* ItemKNN (exact.c): build the neighbour lists (PT_OK, PT_ENOMEM, PT_ELIMIT with a message);
+ * add sum_q qw_q sim(q, j) to the scores; the similarity of q and it (0 when not neighbours). */
+int pt__walk_knn_build(pt_recommender *r);
+void pt__walk_knn_scores(pt_rec_scratch *s);
+double pt__walk_knn_sim(const pt_recommender *r, uint32_t q, uint32_t it);
 /* Position of item `it` in user `u`'s row, or PT__NOIDX. */
 uint32_t pt__walk_user_find(const pt_recommender *r, uint32_t u, uint32_t it);
 /* Parent category of feature f or PT__NOIDX. */

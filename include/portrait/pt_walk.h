@@ -42,6 +42,12 @@ typedef enum pt_rec_method {
                         pt_recommender_new (PT_ELIMIT above 20,000 items). */
     PT_REC_HYBRID, /**< blend of z-normalised EASE^R scores (weight `blend`) and z-normalised
                         RP3beta scores with recency-weighted query items (1 - blend) */
+    PT_REC_ITEMKNN, /**< item-based k-nearest neighbours: cosine similarity of the items'
+                         user sets with shrinkage, sim(i, j) = |U_i & U_j| / (sqrt(|U_i| |U_j|)
+                         + shrink), the `knn` most similar items of each item kept; score of
+                         item j = sum over the user's items i (recency-weighted) of sim(i, j),
+                         times the popularity penalty when beta > 0. Built once in
+                         pt_recommender_new (PT_ELIMIT above 20,000 items). */
 } pt_rec_method;
 
 /**
@@ -90,6 +96,8 @@ typedef struct pt_walk_params {
     double lambda;            /**< EASE^R / hybrid: L2 regularisation added to the diagonal of
                                    X'X (default 200) */
     double blend;             /**< hybrid: weight of the EASE^R part, 0..1 (default 0.5) */
+    uint32_t knn;             /**< itemknn: neighbours kept per item (default 100) */
+    double shrink;            /**< itemknn: shrinkage of the cosine similarity (default 10) */
 } pt_walk_params;
 
 /** Fill `p` with the defaults. */

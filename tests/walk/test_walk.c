@@ -692,7 +692,7 @@ static void expect_same_recs(const pt_graph *g, pt_recommender *a, pt_recommende
 static void test_sync_matches_fresh_build(void **state) {
     pt_ctx *ctx = *state;
     pt_rec_method methods[] = {PT_REC_RP3B, PT_REC_P3,  PT_REC_POP,
-                               PT_REC_PIXIE, PT_REC_PPR, PT_REC_HYBRID};
+                               PT_REC_PIXIE, PT_REC_PPR, PT_REC_HYBRID, PT_REC_ITEMKNN};
     for (size_t mi = 0; mi < sizeof methods / sizeof methods[0]; mi++) {
         pt_graph *g = shop_graph(ctx);
         pt_walk_params p;
@@ -769,6 +769,47 @@ static void test_sync_matches_fresh_build(void **state) {
     expect_same_recs(g, live, fresh);
     pt_recommender_free(fresh);
     pt_recommender_free(live);
+    pt_graph_free(g);
+}
+
+/* ItemKNN on the tiny graph, shrink 0, no recency, no penalty: u1 has {a, b}; sim(a, c) =
+ * sim(b, c) = 1 / sqrt(2 * 2) = 0.5 (one common user each), sim(b, d) = 1 / sqrt(2 * 1), so
+ * score(c) = 0.5 * 0.5 + 0.5 * 0.5 = 0.5 and score(d) = 0.5 / sqrt(2); each item carries a
+ * path user -> query item -> witness user -> item. */
+static void test_itemknn_matches_hand_computed_values(void **state) {
+    pt_ctx *ctx = *state;
+    pt_graph *g = tiny_graph(ctx);
+    pt_walk_params p;
+    pt_walk_params_default(&p);
+    p.method = PT_REC_ITEMKNN;
+    p.shrink = 0.0;
+    p.beta = 0.0;
+    p.half_life_events = 0.0;
+    pt_recommender *r;
+    pt_rec_scratch *s;
+    assert_int_equal(pt_recommender_new(ctx, g, &p, &r), PT_OK);
+    assert_int_equal(pt_rec_scratch_new(r, &s), PT_OK);
+    pt_rec_query q;
+    pt_rec_query_init(&q, find(g, "user", 1), 5);
+    q.explain = 1;
+    pt_rec_item out[5];
+    size_t n;
+    int flags;
+    assert_int_equal(pt_recommend(r, s, &q, out, &n, &flags), PT_OK);
+    assert_int_equal(flags, PT_REC_PERSONAL);
+    assert_int_equal(n, 2);
+    assert_int_equal(out[0].item, find(g, "item", 3));
+    assert_float_equal(out[0].score, 0.5, 1e-6);
+    assert_int_equal(out[1].item, find(g, "item", 4));
+    assert_float_equal(out[1].score, 0.5 / sqrt(2.0), 1e-6);
+    for (size_t j = 0; j < n; j++) {
+        assert_true(out[j].n_paths >= 1);
+        check_path(g, &out[j].paths[0], find(g, "user", 1), out[j].item);
+    }
+    pt_rec_scratch_free(s);
+    pt_recommender_free(r);
+    p.knn = 0;
+    assert_int_equal(pt_recommender_new(ctx, g, &p, &r), PT_EINVAL);
     pt_graph_free(g);
 }
 
@@ -977,6 +1018,8 @@ int main(void) {
         cmocka_unit_test_setup_teardown(test_allocation_failures, ctx_up, ctx_down),
         cmocka_unit_test_setup_teardown(test_index_sees_appended_edges, ctx_up, ctx_down),
         cmocka_unit_test_setup_teardown(test_sync_matches_fresh_build, ctx_up, ctx_down),
+        cmocka_unit_test_setup_teardown(test_itemknn_matches_hand_computed_values, ctx_up,
+                                        ctx_down),
         cmocka_unit_test_setup_teardown(test_empty_graph, ctx_up, ctx_down),
         cmocka_unit_test_setup_teardown(test_ease_matches_hand_computed_values, ctx_up, ctx_down),
         cmocka_unit_test_setup_teardown(test_ease_refuses_too_many_items, ctx_up, ctx_down),
