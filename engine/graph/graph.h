@@ -192,8 +192,9 @@ typedef struct pt__vrec {
 int pt__vecs_attach(pt_ctx *ctx, const pt__vrec *rec, uint64_t n_rec, const float *data,
                     uint64_t n_data, uint32_t n_nodes, struct pt__vecs **out);
 
-/* Copy every vector of `src` (NULL: none) into a new, compact, owned set `*out` (NULL when
- * src has none). For the builder seeded with a graph (compaction keeps vectors this way).
+/* Give `*out` the vectors of `src` (NULL when it has none): a shared reference when `src` is
+ * in memory and of `ctx` (O(1); copied on the first change through either holder), else a new,
+ * compact, owned copy. For the builder seeded with a graph (compaction keeps vectors this way).
  * Takes no graph lock: the caller holds one or owns the graph. PT_OK or PT_ENOMEM. */
 int pt__vecs_copy(pt_ctx *ctx, const struct pt__vecs *src, struct pt__vecs **out);
 
@@ -210,7 +211,7 @@ int pt__vecs_set(pt_ctx *ctx, struct pt__vecs **vsp, uint32_t node, uint32_t pre
 uint32_t pt__f32vector_decode(pt_ctx *ctx, const char *lex, size_t len, float **out,
                               size_t *cap);
 
-/* Free a vector set; NULL is a no-op. */
+/* Drop a reference to a vector set, freeing it with the last one; NULL is a no-op. */
 void pt__vecs_free(struct pt__vecs *vs);
 
 /* Number of vectors in `vs` (NULL: 0). */

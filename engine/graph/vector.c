@@ -15,6 +15,11 @@
  * it is dead. Floats of one batch of sets are contiguous; after a load or compaction every
  * kind's vectors are contiguous in node order.
  *
+ * Sharing. A builder seeded with a graph (and so pt_graph_compact) takes a reference to the
+ * graph's set instead of copying it, when the set is in memory and of the same ctx; the first
+ * change through either holder copies it for that holder (copy on write), and the set is freed
+ * with its last holder. The count is atomic; a shared set is never changed.
+ *
  * Segments. A graph opened from a segment points `rec` and `data` into the mapping (sorted by
  * (pred, node), written that way): opening costs nothing per vector. The hash and the sorted
  * view are built on first use. The first set or remove copies records and floats into owned
@@ -37,6 +42,7 @@
 
 struct pt__vecs {
     pt_ctx *ctx;
+    atomic_uint refs;  /* graphs and builders holding this set; shared sets are never changed */
     pt__vrec *rec;     /* [n_rec], owned (rec_cap) or in the mapping */
     uint64_t n_rec;
     size_t rec_cap;
@@ -96,6 +102,7 @@ static int new_set(pt_ctx *ctx, struct pt__vecs **out) {
     }
     vs->ctx = ctx;
     vs->sorted = 1;
+    atomic_init(&vs->refs, 1);
     atomic_init(&vs->hash_ok, 0);
     atomic_init(&vs->order_ok, 0);
     *out = vs;
@@ -103,7 +110,7 @@ static int new_set(pt_ctx *ctx, struct pt__vecs **out) {
 }
 
 void pt__vecs_free(struct pt__vecs *vs) {
-    if (vs == NULL) {
+    if (vs == NULL || atomic_fetch_sub(&vs->refs, 1) > 1) {
         return;
     }
     if (!vs->mapped) {
@@ -403,6 +410,13 @@ int pt__vecs_copy(pt_ctx *ctx, const struct pt__vecs *src, struct pt__vecs **out
     if (src == NULL || src->n_rec == 0) {
         return PT_OK;
     }
+    if (!src->mapped && src->ctx == ctx) {
+        /* Share: O(1), and whoever changes it first makes a private copy (make_private). A
+         * mapped set dies with its mapping, and one of another ctx with that ctx: copy those. */
+        atomic_fetch_add(&((struct pt__vecs *)src)->refs, 1);
+        *out = (struct pt__vecs *)src;
+        return PT_OK;
+    }
     struct pt__vecs *vs;
     if (ensure_order(src) != PT_OK || new_set(ctx, &vs) != PT_OK) {
         return PT_ENOMEM;
@@ -415,11 +429,30 @@ int pt__vecs_copy(pt_ctx *ctx, const struct pt__vecs *src, struct pt__vecs **out
     return PT_OK;
 }
 
-/* Turn a mapped set into an owned one (copy on first modification): the readable records in
- * stored order, which the writer made (pred, node) order, so record indices change only when a
- * corrupt record is dropped; the hash and the view are rebuilt on next use. PT_OK/PT_ENOMEM. */
-static int make_owned(struct pt__vecs *vs) {
-    return vs->mapped ? fill_packed(vs, vs, 0) : PT_OK;
+/* Make `*vsp` a set this graph alone owns in memory, before changing it. A mapped set (never
+ * shared) becomes owned in place (copy on first modification): the readable records in stored
+ * order, which the writer made (pred, node) order, so record indices change only when a
+ * corrupt record is dropped; the hash and the view are rebuilt on next use. A set shared with
+ * another graph or builder is left to them and replaced by a private copy. PT_OK/PT_ENOMEM. */
+static int make_private(pt_ctx *ctx, struct pt__vecs **vsp) {
+    struct pt__vecs *vs = *vsp;
+    if (vs->mapped) {
+        return fill_packed(vs, vs, 0);
+    }
+    if (atomic_load(&vs->refs) == 1) {
+        return PT_OK;
+    }
+    struct pt__vecs *nv;
+    if (new_set(ctx, &nv) != PT_OK) {
+        return PT_ENOMEM;
+    }
+    if (fill_packed(nv, vs, 0) != PT_OK) {
+        pt__vecs_free(nv);
+        return PT_ENOMEM;
+    }
+    *vsp = nv;
+    pt__vecs_free(vs); /* drops our reference only, unless the others let go meanwhile */
+    return PT_OK;
 }
 
 /* Make room for `dim` more floats, first rewriting the data compactly (in record order) when
@@ -469,10 +502,10 @@ int pt__vecs_set(pt_ctx *ctx, struct pt__vecs **vsp, uint32_t node, uint32_t pre
     if (*vsp == NULL && new_set(ctx, vsp) != PT_OK) {
         return PT_ENOMEM;
     }
-    struct pt__vecs *vs = *vsp;
-    if (make_owned(vs) != PT_OK) {
+    if (make_private(ctx, vsp) != PT_OK) {
         return PT_ENOMEM;
     }
+    struct pt__vecs *vs = *vsp;
     (void)ensure_hash(vs); /* on failure find() scans */
     uint64_t k = find(vs, pred, node);
     if (k != NO_REC && vs->rec[k].dim == dim) {
@@ -628,10 +661,11 @@ uint64_t pt_graph_remove_vector(pt_graph *g, pt_node_id node, pt_node_id pred) {
         if (find(vs, pred, node) == NO_REC) {
             goto done;
         }
-        if (make_owned(vs) != PT_OK) {
+        if (make_private(g->ctx, &g->vecs) != PT_OK) {
             pt__error(g->ctx, PT_ENOMEM, "pt_graph_remove_vector: out of memory");
             goto done;
         }
+        vs = g->vecs;
         (void)ensure_hash(vs);
         uint64_t k = find(vs, pred, node);
         if (k != NO_REC) {
@@ -648,10 +682,11 @@ uint64_t pt_graph_remove_vector(pt_graph *g, pt_node_id node, pt_node_id pred) {
     if (!any) {
         goto done;
     }
-    if (make_owned(vs) != PT_OK) {
+    if (make_private(g->ctx, &g->vecs) != PT_OK) {
         pt__error(g->ctx, PT_ENOMEM, "pt_graph_remove_vector: out of memory");
         goto done;
     }
+    vs = g->vecs;
     (void)ensure_hash(vs);
     for (uint64_t k = vs->n_rec; k-- > 0;) {
         if (vs->rec[k].node == node) {

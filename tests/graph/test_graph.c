@@ -726,11 +726,28 @@ static void test_vectors_survive_compaction_and_builder_copies(void **state) {
     pt_graph *h;
     assert_int_equal(pt_builder_new(ctx, g, &b), PT_OK);
     assert_int_equal(pt_builder_finish(b, &h), PT_OK);
+    /* The two graphs share the vectors until one changes them: a change is seen by its own
+     * graph only, whichever goes first. */
+    vec_fill(v, 16, 1000);
+    assert_int_equal(pt_graph_set_vector(g, 0, 50, v, 16), PT_OK);
+    assert_int_equal(pt_graph_remove_vector(g, 3, 50), 1);
+    vec_expect(g, 0, 50, 16, 1000);
+    vec_expect(h, 0, 50, 16, 0);
+    vec_expect(h, 3, 50, 16, 3);
+    vec_fill(v, 16, 2000);
+    assert_int_equal(pt_graph_set_vector(h, 6, 50, v, 16), PT_OK);
+    vec_expect(g, 6, 50, 16, 6);
+    vec_expect(h, 6, 50, 16, 2000);
+    assert_int_equal(pt_builder_new(ctx, h, &b), PT_OK); /* shared again, then dropped */
+    pt_builder_free(b);
+    assert_int_equal(pt_graph_remove_vector(h, 9, PT_NONE), 1);
+    vec_expect(g, 9, 50, 16, 9);
     pt_graph_free(g);
-    assert_int_equal(pt_graph_vector_count(h, PT_NONE), 17);
-    for (uint32_t u = 0; u < 50; u += 3) {
+    assert_int_equal(pt_graph_vector_count(h, PT_NONE), 16);
+    for (uint32_t u = 12; u < 50; u += 3) {
         vec_expect(h, u, 50, 16, u);
     }
+    vec_expect(h, 0, 50, 16, 0);
     pt_graph_free(h);
 }
 
