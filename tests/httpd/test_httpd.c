@@ -12,6 +12,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <signal.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/time.h>
 #include <unistd.h>
@@ -27,6 +29,7 @@
 
 static char dir[256];
 static char store_path[300];
+static char seq_path[300];
 
 /* Build the store: 3 categories, 30 items (titled, in categories), 20 users who each bought or
  * viewed a handful of items of "their" category, deterministic. */
@@ -76,6 +79,23 @@ static int make_store(void) {
 #undef I
     int rc = pt_builder_finish(b, &g);
     if (rc == PT_OK) {
+        /* A small sequence model for model=seq|hybrid (pt_seq.h), saved beside the store. */
+        pt_seq_params sp;
+        pt_seq_params_default(&sp);
+        sp.L = 2;
+        sp.dim = 8;
+        sp.n_h = 2;
+        sp.n_v = 1;
+        sp.epochs = 2;
+        pt_seq_model *sm = NULL;
+        snprintf(seq_path, sizeof seq_path, "%s/seq.model", dir);
+        rc = pt_seq_train(ctx, g, &sp, NULL, NULL, &sm);
+        if (rc == PT_OK) {
+            rc = pt_seq_save(ctx, sm, seq_path);
+        }
+        pt_seq_model_free(sm);
+    }
+    if (rc == PT_OK) {
         rc = pt_store_open(ctx, store_path, PT_STORE_CREATE, &st);
     }
     if (rc == PT_OK) {
@@ -89,8 +109,9 @@ static int make_store(void) {
     return rc == PT_OK ? 0 : -1;
 }
 
-/* Start a service on the fixture store; NULL on failure. */
-static httpd *start(int read_only, const char *token) {
+/* Start a service on the fixture store (with the sequence model when `seq`); NULL on
+ * failure. */
+static httpd *start_with(int read_only, const char *token, int seq) {
     httpd_opts o;
     httpd_opts_default(&o);
     o.store = store_path;
@@ -101,6 +122,7 @@ static httpd *start(int read_only, const char *token) {
     o.max_k = 50;
     o.read_only = read_only;
     o.log = 0;
+    o.seq_model = seq ? seq_path : NULL;
     httpd *h = NULL;
     char err[512];
     if (httpd_start(&o, &h, err, sizeof err) != 0) {
@@ -108,6 +130,11 @@ static httpd *start(int read_only, const char *token) {
         return NULL;
     }
     return h;
+}
+
+/* Start a service without the sequence model. */
+static httpd *start(int read_only, const char *token) {
+    return start_with(read_only, token, 0);
 }
 
 static httpd *srv; /* the writable service of the group */
@@ -399,15 +426,46 @@ static void test_recommendations(void **state) {
     req(srv, "GET", "/v1/users/ghost/recommendations", NULL, NULL, &r);
     assert_error(&r, 404, "not_found", "id");
     resp_free(&r);
-    req(srv, "GET", "/v1/health", NULL, NULL, &r);
-    int hybrid = strstr(r.body, "\"hybrid\"") != NULL;
+}
+
+static void test_sequence_models(void **state) {
+    (void)state;
+    httpd *h = start_with(1, NULL, 1); /* read-only: the group's service holds the writer lock */
+    assert_non_null(h);
+    resp r;
+    req(h, "GET", "/v1/health", NULL, NULL, &r);
+    assert_non_null(strstr(r.body, "\"models\":[\"walk\",\"seq\",\"hybrid\"]"));
     resp_free(&r);
-    if (hybrid) {
-        req(srv, "GET", "/v1/users/u2/recommendations?model=hybrid&k=2", NULL, NULL, &r);
-        assert_int_equal(r.status, 200);
-        assert_non_null(strstr(r.body, "\"model\":\"hybrid\""));
-        resp_free(&r);
-    }
+    req(h, "GET", "/v1/users/u4/recommendations?k=3&model=seq", NULL, NULL, &r);
+    assert_int_equal(r.status, 200);
+    assert_non_null(strstr(r.body, "\"model\":\"seq\""));
+    assert_non_null(strstr(r.body, "\"rank\":3"));
+    resp_free(&r);
+    req(h, "GET", "/v1/users/u4/recommendations?k=3&model=hybrid", NULL, NULL, &r);
+    assert_int_equal(r.status, 200);
+    assert_non_null(strstr(r.body, "\"model\":\"hybrid\""));
+    resp_free(&r);
+    req(h, "GET", "/v1/users/u4/recommendations?k=3&model=seq&explain=1", NULL, NULL, &r);
+    assert_error(&r, 400, "bad_request", "explain");
+    resp_free(&r);
+    req(h, "GET", "/v1/users/u4/recommendations?model=ease", NULL, NULL, &r);
+    assert_error(&r, 400, "bad_request", "model");
+    assert_non_null(strstr(r.body, "'ease'"));
+    resp_free(&r);
+    httpd_stop(h);
+    /* A file that is not a model fails the start. */
+    httpd_opts o;
+    httpd_opts_default(&o);
+    o.store = store_path;
+    o.port = 0;
+    o.log = 0;
+    o.read_only = 1;
+    o.seq_model = store_path; /* a directory */
+    char err[512];
+    h = NULL;
+    assert_int_equal(httpd_start(&o, &h, err, sizeof err), 2);
+    assert_null(h);
+    assert_non_null(strstr(err, "--seq-model"));
 }
 
 static void test_explain(void **state) {
@@ -689,6 +747,43 @@ static void test_read_only_store(void **state) {
     httpd_stop(ro);
 }
 
+/* A store that cannot grow (the file-size limit stands in for a full disk: every write past
+ * it fails): writes answer 503 with a reason, reads keep working, and once the limit goes the
+ * same write succeeds and the store verifies. */
+static void test_full_disk(void **state) {
+    (void)state;
+    if (!live()) {
+        skip();
+    }
+    resp r;
+    const char *auth = "Authorization: Bearer " TOKEN "\r\nContent-Type: application/json\r\n";
+    const char *ev = "{\"user\":\"u9\",\"item\":\"i11\",\"action\":\"carted\"}";
+    struct rlimit old, tiny;
+    assert_int_equal(getrlimit(RLIMIT_FSIZE, &old), 0);
+    signal(SIGXFSZ, SIG_IGN);
+    tiny = old;
+    tiny.rlim_cur = 1;
+    assert_int_equal(setrlimit(RLIMIT_FSIZE, &tiny), 0);
+    req(srv, "POST", "/v1/events", auth, ev, &r);
+    int status = r.status;
+    char *body = strdup(r.body);
+    resp_free(&r);
+    req(srv, "GET", "/v1/users/u9/profile?recs=2", NULL, NULL, &r);
+    int read_status = r.status;
+    resp_free(&r);
+    assert_int_equal(setrlimit(RLIMIT_FSIZE, &old), 0);
+    if (status != 503) {
+        fprintf(stderr, "full disk: %d %s\n", status, body);
+    }
+    assert_int_equal(status, 503);
+    assert_non_null(strstr(body, "\"code\":\"unavailable\""));
+    free(body);
+    assert_int_equal(read_status, 200);
+    req(srv, "POST", "/v1/events", auth, ev, &r);
+    assert_int_equal(r.status, 201);
+    resp_free(&r);
+}
+
 static void test_erase(void **state) {
     (void)state;
     if (!live()) {
@@ -735,6 +830,7 @@ int main(void) {
         cmocka_unit_test(test_health_metrics_page),
         cmocka_unit_test(test_profile),
         cmocka_unit_test(test_recommendations),
+        cmocka_unit_test(test_sequence_models),
         cmocka_unit_test(test_explain),
         cmocka_unit_test(test_neighborhood),
         cmocka_unit_test(test_sparql),
@@ -743,6 +839,7 @@ int main(void) {
         cmocka_unit_test(test_events),
         cmocka_unit_test(test_cache_and_freshness),
         cmocka_unit_test(test_read_only_store),
+        cmocka_unit_test(test_full_disk),
         cmocka_unit_test(test_erase),
         cmocka_unit_test(test_bind_refused_without_token),
     };

@@ -71,6 +71,7 @@ static int run_serve(cli_args *a) {
     o.timeout = (unsigned)timeout;
     o.cache_ms = (unsigned)cache_ms;
     o.read_only = cli_flag(a, "read-only");
+    o.seq_model = cli_opt(a, "seq-model");
     const char *bind = cli_opt(a, "bind");
     if (bind != NULL) {
         o.bind = bind;
@@ -98,7 +99,7 @@ static int run_serve(cli_args *a) {
     free(token);
     if (rc != 0) {
         cli_err(a, "%s", err);
-        return rc == 1 ? EXIT_USAGE : EXIT_STORE;
+        return rc == 1 ? EXIT_USAGE : rc == 2 ? EXIT_INPUT : EXIT_STORE;
     }
     fprintf(stderr, "portrait serve: listening on http://%s%s%s:%d/ (store %s, %ld threads%s%s)\n",
             strchr(o.bind, ':') ? "[" : "", o.bind, strchr(o.bind, ':') ? "]" : "",
@@ -114,7 +115,7 @@ static int run_serve(cli_args *a) {
 
 static const char *const serve_opts[] = {"bind=",    "port=",  "threads=",  "token-file=",
                                          "max-body=", "max-k=", "timeout=", "read-only",
-                                         "cache-ms=",
+                                         "cache-ms=", "seq-model=",
                                          NULL};
 
 const cli_cmd cmd_serve = {
@@ -122,7 +123,7 @@ const cli_cmd cmd_serve = {
     "the HTTP service: profiles, recommendations, events (docs/API.md)",
     "usage: portrait serve [--store PATH] [--bind 127.0.0.1] [--port 8080] [--threads N]\n"
     "                      [--token-file F] [--max-body BYTES] [--max-k N] [--timeout S]\n"
-    "                      [--read-only] [--cache-ms MS]\n"
+    "                      [--read-only] [--cache-ms MS] [--seq-model FILE]\n"
     "\n"
     "Serve the store over HTTP with JSON: GET /v1/users/{id}/profile,\n"
     "/v1/users/{id}/recommendations, /v1/explain (JSON or SVG), /v1/nodes/{id}/neighborhood,\n"
@@ -141,9 +142,12 @@ const cli_cmd cmd_serve = {
     "  --read-only       open the store read-only: writes answer 503\n"
     "  --cache-ms MS     reuse a recommendation response for up to MS ms (default 1000;\n"
     "                    0 = off); a user's own events and any erasure drop it at once\n"
+    "  --seq-model FILE  a model from 'portrait seq train': requests may then ask for\n"
+    "                    model=seq or model=hybrid (the sequence CNN blended with the walks)\n"
     "\n"
     "Exit codes: 0 stopped by a signal, 1 usage (bad option, non-loopback without a token),\n"
-    "2 unreadable token file, 4 store or system error (no store, port in use).\n",
+    "2 unreadable token file or sequence model, 4 store or system error (no store, port in\n"
+    "use).\n",
     serve_opts,
     run_serve,
 };

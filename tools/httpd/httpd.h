@@ -25,6 +25,8 @@ typedef struct httpd_opts {
     uint32_t max_k;      /* largest k of a recommendation request; default 100 */
     unsigned timeout;    /* seconds a connection may stay idle; default 30 */
     int read_only;       /* open the store read-only: writes answer 503 */
+    const char *seq_model; /* a sequence model from `portrait seq train` (pt_seq.h) for
+                              model=seq and model=hybrid; NULL = walks only */
     unsigned cache_ms;   /* recommendation responses are reused for up to this many ms unless
                             the user posted events or a user was erased; 0 = off; default 1000 */
     int log;             /* print one line per start/stop to stderr; default 1 */
@@ -35,7 +37,8 @@ void httpd_opts_default(httpd_opts *o);
 
 /* Open the store, build the recommenders and start listening. On failure writes the reason
  * to err (cap bytes) and returns 1 (bad options: non-loopback without a token, bad address),
- * 4 (store or system error: no store, port in use). Returns 0 with *out set on success. */
+ * 2 (an unreadable or foreign --seq-model file), 4 (store or system error: no store, port in
+ * use). Returns 0 with *out set on success. */
 int httpd_start(const httpd_opts *o, httpd **out, char *err, size_t cap);
 
 /* The port the service listens on (the one the system chose when o->port was 0). */

@@ -49,9 +49,13 @@ extern const size_t httpd_page_len;
 
 /* --- types --------------------------------------------------------------------------------- */
 
-/* Recommendation models the service can answer with. */
-enum { M_WALK = 0, M_HYBRID, M_COUNT };
-static const char *const model_names[M_COUNT] = {"walk", "hybrid"};
+/* The recommenders the service builds (one: the walks of pt_walk.h with their defaults). */
+enum { M_WALK = 0, M_COUNT };
+
+/* The models a request may ask for: the walks, the behaviour-sequence CNN of --seq-model
+ * (pt_seq.h), or their blend, as `portrait recommend --model` names them. */
+enum { MODEL_WALK = 0, MODEL_SEQ, MODEL_HYBRID, MODEL_COUNT };
+static const char *const model_names[MODEL_COUNT] = {"walk", "seq", "hybrid"};
 
 /* Status codes counted in the metrics (the last slot counts any other). */
 static const int status_codes[] = {200, 201, 400, 401, 403, 404, 405, 413, 414, 415, 500, 503};
@@ -74,6 +78,12 @@ typedef struct worker {
     pt_rec_item *items;      /* recommendation results */
     size_t items_cap;
     int memfd;               /* SPARQL output */
+    pt_seq_model *seq;       /* this thread's copy of the sequence model (one thread at a time
+                                may use a model), bound to graph seq_g as it was with seq_nodes
+                                nodes and seq_edges edges (appends only grow them) */
+    const pt_graph *seq_g;
+    uint32_t seq_nodes;
+    uint64_t seq_edges;
 } worker;
 
 /* The recommendation cache: direct-mapped slots of rendered responses, each tagged with what
@@ -102,6 +112,7 @@ struct httpd {
     pthread_rwlock_t store_lock, rec_lock;
     pt_recommender *rec[M_COUNT];
     uint64_t rec_gen;        /* bumped whenever the recommenders are rebuilt */
+    char *seq_path;          /* --seq-model, or NULL */
     pthread_key_t wkey;
     pthread_mutex_t wmu;     /* guards the worker list */
     worker *workers;
@@ -181,6 +192,7 @@ static void worker_free(worker *w) {
     if (w->memfd >= 0) {
         close(w->memfd);
     }
+    pt_seq_model_free(w->seq);
     pt_ctx_free(w->ctx);
     free(w);
 }
@@ -361,32 +373,54 @@ static const char *node_name(const pt_graph *g, pt_node_id v, char *buf, size_t 
     return buf;
 }
 
-/* Parse ?model=; sets *m. Returns 0, or -1 after queueing nothing (the caller answers 400
- * naming the value). */
+/* Parse ?model= into *m (MODEL_*). Returns 0, or -1 when the value names no model this
+ * service has (the caller answers 400 naming the value). */
 static int parse_model(httpd *h, const char *s, int *m) {
-    if (s == NULL || *s == '\0') {
-        *m = M_WALK;
+    if (s == NULL || *s == '\0' || strcmp(s, "walk") == 0) {
+        *m = MODEL_WALK;
         return 0;
     }
-    for (int i = 0; i < M_COUNT; i++) {
-        if (strcmp(s, model_names[i]) == 0 && h->rec[i] != NULL) {
-            *m = i;
-            return 0;
-        }
+    if (h->seq_path != NULL && strcmp(s, "seq") == 0) {
+        *m = MODEL_SEQ;
+        return 0;
+    }
+    if (h->seq_path != NULL && strcmp(s, "hybrid") == 0) {
+        *m = MODEL_HYBRID;
+        return 0;
     }
     return -1;
 }
 
-/* The models available now, as "walk, hybrid". */
-static const char *models_available(httpd *h, char *buf, size_t cap) {
-    buf[0] = '\0';
-    for (int i = 0; i < M_COUNT; i++) {
-        if (h->rec[i] != NULL) {
-            size_t l = strlen(buf);
-            snprintf(buf + l, cap - l, "%s%s", l ? ", " : "", model_names[i]);
+/* The models available, as "walk, seq, hybrid". */
+static const char *models_available(httpd *h) {
+    return h->seq_path != NULL ? "walk, seq, hybrid" : "walk (seq and hybrid need --seq-model)";
+}
+
+/* This worker's sequence model, loaded on first use and bound to the current graph whenever
+ * the data changed since. Caller holds the read locks (the graph's included). NULL with the
+ * reason in the worker's ctx on failure. */
+static pt_seq_model *worker_seq(httpd *h, worker *w, const pt_graph *g) {
+    if (w->seq == NULL) {
+        if (pt_seq_load(w->ctx, h->seq_path, &w->seq) != PT_OK) {
+            w->seq = NULL;
+            return NULL;
         }
+        w->seq_g = NULL;
     }
-    return buf;
+    /* Under the graph's read lock the graph cannot change, and appends only add nodes and
+     * edges, so (graph, nodes, edges) names exactly what the binding saw. */
+    uint32_t nodes = pt_graph_node_count(g);
+    uint64_t edges = pt_graph_edge_count(g);
+    if (w->seq_g != g || w->seq_nodes != nodes || w->seq_edges != edges) {
+        if (pt_seq_bind(w->ctx, w->seq, g, NULL) != PT_OK) {
+            w->seq_g = NULL;
+            return NULL;
+        }
+        w->seq_g = g;
+        w->seq_nodes = nodes;
+        w->seq_edges = edges;
+    }
+    return w->seq;
 }
 
 /* --- the recommendation cache ------------------------------------------------------------- */
@@ -555,16 +589,18 @@ static enum MHD_Result h_recs(struct MHD_Connection *c, req *r, worker *w, const
     const char *exs = hp_param_get(t, "exclude");
     pt_node_id excl[256];
     size_t n_excl = 0;
-    pt_graph *g = read_begin(h);
     int m;
-    char avail[64];
     const char *ms = hp_param_get(t, "model");
     if (parse_model(h, ms, &m) != 0) {
-        read_end(h, g);
         return respond_error(c, r, 400, "model", NULL,
                              "model: '%s' is not available here (available: %s)", ms,
-                             models_available(h, avail, sizeof avail));
+                             models_available(h));
     }
+    if (explain && m != MODEL_WALK) {
+        return respond_error(c, r, 400, "explain", NULL,
+                             "explanation paths come from the walks: use model=walk");
+    }
+    pt_graph *g = read_begin(h);
     pt_node_id u = find_user(h, g, id);
     if (u == PT_NONE) {
         read_end(h, g);
@@ -623,10 +659,16 @@ static enum MHD_Result h_recs(struct MHD_Connection *c, req *r, worker *w, const
             return respond(c, r, 200, "application/json", hit, clen, NULL);
         }
     }
-    pt_rec_scratch *sc = worker_scratch(h, w, m);
+    pt_rec_scratch *sc = worker_scratch(h, w, M_WALK);
     if (sc == NULL || worker_items(w, (size_t)k) != 0) {
         read_end(h, g);
         return respond_error(c, r, 503, NULL, NULL, "no recommender (out of memory)");
+    }
+    pt_seq_model *sm = NULL;
+    if (m != MODEL_WALK && (sm = worker_seq(h, w, g)) == NULL) {
+        read_end(h, g);
+        return respond_error(c, r, 500, NULL, NULL, "the sequence model: %s",
+                             pt_ctx_errmsg(w->ctx));
     }
     pt_rec_query q;
     pt_rec_query_init(&q, u, (uint32_t)k);
@@ -637,7 +679,9 @@ static enum MHD_Result h_recs(struct MHD_Connection *c, req *r, worker *w, const
     q.n_exclude = n_excl;
     size_t n = 0;
     int flags = 0;
-    int rc = pt_recommend(h->rec[m], sc, &q, w->items, &n, &flags);
+    int rc = m == MODEL_WALK ? pt_recommend(h->rec[M_WALK], sc, &q, w->items, &n, &flags)
+                             : pt_seq_recommend(w->ctx, sm, m == MODEL_HYBRID ? h->rec[M_WALK] : NULL,
+                                                sc, -1.0, &q, w->items, &n, &flags);
     char *buf = NULL;
     size_t len = 0;
     FILE *f = rc == PT_OK ? open_memstream(&buf, &len) : NULL;
@@ -645,11 +689,11 @@ static enum MHD_Result h_recs(struct MHD_Connection *c, req *r, worker *w, const
         rc = PT_ENOMEM;
     }
     if (rc == PT_OK) {
-        const pt_walk_params *p = pt_recommender_params(h->rec[m]);
+        const pt_walk_params *p = pt_recommender_params(h->rec[M_WALK]);
         fprintf(f, "{\"user\":");
         render_json_id(f, g, u);
         fprintf(f, ",\"model\":\"%s\",\"method\":\"%s\",\"popular\":%s,\"items\":[",
-                model_names[m], pt_rec_method_name(p->method),
+                model_names[m], m == MODEL_SEQ ? "seq" : pt_rec_method_name(p->method),
                 flags == PT_REC_POPULAR ? "true" : "false");
         for (size_t j = 0; j < n; j++) {
             const pt_rec_item *it = &w->items[j];
@@ -721,16 +765,15 @@ static enum MHD_Result h_explain(struct MHD_Connection *c, req *r, worker *w,
     if (!svg && strcmp(fmt, "json") != 0) {
         return respond_error(c, r, 400, "format", NULL, "format: '%s' is not json or svg", fmt);
     }
-    pt_graph *g = read_begin(h);
     int m;
-    char avail[64];
     const char *ms = hp_param_get(t, "model");
-    if (parse_model(h, ms, &m) != 0) {
-        read_end(h, g);
+    if (parse_model(h, ms, &m) != 0 || m != MODEL_WALK) {
         return respond_error(c, r, 400, "model", NULL,
-                             "model: '%s' is not available here (available: %s)", ms,
-                             models_available(h, avail, sizeof avail));
+                             "model: '%s': explanation paths come from the walks (model=walk)",
+                             ms);
     }
+    m = M_WALK;
+    pt_graph *g = read_begin(h);
     pt_node_id u = find_user(h, g, us);
     if (u == PT_NONE) {
         read_end(h, g);
@@ -771,9 +814,9 @@ static enum MHD_Result h_explain(struct MHD_Connection *c, req *r, worker *w,
                 fprintf(f, ",\"title\":");
                 render_json_str(f, ti);
             }
-            fprintf(f, ",\"model\":\"%s\",\"method\":\"%s\",\"score\":%.6g,\"reached\":%s,"
+            fprintf(f, ",\"model\":\"walk\",\"method\":\"%s\",\"score\":%.6g,\"reached\":%s,"
                        "\"paths\":[",
-                    model_names[m], pt_rec_method_name(p->method), score,
+                    pt_rec_method_name(p->method), score,
                     score > 0.0 ? "true" : "false");
             for (size_t j = 0; j < n; j++) {
                 if (j) {
@@ -1102,13 +1145,7 @@ static enum MHD_Result h_health(struct MHD_Connection *c, req *r) {
             pt_version(), (unsigned long long)pt_store_generation(h->st), pt_graph_node_count(g),
             (unsigned long long)pt_graph_edge_count(g), h->o.read_only ? "true" : "false",
             now_s() - h->started);
-    int n = 0;
-    for (int m = 0; m < M_COUNT; m++) {
-        if (h->rec[m] != NULL) {
-            fprintf(f, "%s\"%s\"", n++ ? "," : "", model_names[m]);
-        }
-    }
-    fprintf(f, "]");
+    fprintf(f, "%s]", h->seq_path != NULL ? "\"walk\",\"seq\",\"hybrid\"" : "\"walk\"");
 #ifdef PT_HTTPD_LIVE
     fprintf(f, ",\"events\":true,\"log_pending\":%llu,\"log_last\":%llu",
             (unsigned long long)pt_store_log_pending(h->st),
@@ -1226,9 +1263,6 @@ static int build_models(httpd *h) {
         pt_walk_params p;
         pt_walk_params_default(&p);
         p.threads = 1;
-        if (m == M_HYBRID) {
-            p.method = PT_REC_HYBRID;
-        }
         int rc = pt_recommender_new(h->ctx, g, &p, &h->rec[m]);
         if (rc != PT_OK) {
             h->rec[m] = NULL;
@@ -1675,6 +1709,7 @@ static void teardown(httpd *h) {
         }
     }
     free(h->token);
+    free(h->seq_path);
     free(h);
 }
 
@@ -1727,6 +1762,7 @@ int httpd_start(const httpd_opts *o, httpd **out, char *err, size_t cap) {
     h->o.bind = h->bind;
     h->o.store = NULL;
     h->o.token = NULL;
+    h->o.seq_model = NULL;
     pthread_rwlock_init(&h->store_lock, NULL);
     pthread_rwlock_init(&h->rec_lock, NULL);
     pthread_mutex_init(&h->wmu, NULL);
@@ -1757,6 +1793,21 @@ int httpd_start(const httpd_opts *o, httpd **out, char *err, size_t cap) {
     }
     if (rc == PT_OK) {
         rc = build_models(h);
+    }
+    if (rc == PT_OK && o->seq_model != NULL) {
+        /* Load and bind once now, so a bad file fails the start rather than requests. */
+        pt_seq_model *sm = NULL;
+        rc = pt_seq_load(h->ctx, o->seq_model, &sm);
+        if (rc == PT_OK) {
+            rc = pt_seq_bind(h->ctx, sm, pt_store_graph(h->st), NULL);
+        }
+        pt_seq_model_free(sm);
+        if (rc != PT_OK) {
+            snprintf(err, cap, "--seq-model: %s", pt_ctx_errmsg(h->ctx));
+            teardown(h);
+            return rc == PT_ENOMEM ? 4 : 2;
+        }
+        h->seq_path = strdup(o->seq_model);
     }
     if (rc != PT_OK) {
         snprintf(err, cap, "%s", h->ctx != NULL ? pt_ctx_errmsg(h->ctx) : "out of memory");
