@@ -12,7 +12,9 @@
 # env:   DUR (seconds per run, default 20), MIXED (seconds of the mixed run, default 60),
 #        THREADS (service threads, default 2), WRK_T (wrk threads, default 1), CONN (wrk
 #        connections, default 16), BATCH (events per batched request, default 500),
-#        KEEP=1 keeps the work directory.
+#        CACHE_MS (--cache-ms, default 1000; 0 computes every recommendation), WRITE_THREADS
+#        (service threads for the ingest runs, default THREADS: a post waits for its fsync,
+#        so more threads let more posts share one), KEEP=1 keeps the work directory.
 set -eu
 
 BUILD=${1:-build-http}
@@ -24,6 +26,8 @@ THREADS=${THREADS:-2}
 WRK_T=${WRK_T:-1}
 CONN=${CONN:-16}
 BATCH=${BATCH:-500}
+CACHE_MS=${CACHE_MS:-1000}
+WRITE_THREADS=${WRITE_THREADS:-$THREADS}
 LUA="$PWD/tools/bench"
 
 [ -x "$P" ] || { echo "bench_http: build $P first" >&2; exit 1; }
@@ -47,7 +51,8 @@ export PT_TOKEN
 PT_TOKEN=$(cat "$W/token")
 
 start() {
-    "$P" serve --port 0 --threads "$THREADS" --token-file "$W/token" --max-body 8388608 \
+    "$P" serve --port 0 --threads "${1:-$THREADS}" --token-file "$W/token" --max-body 8388608 \
+        --cache-ms "$CACHE_MS" \
         2> "$W/serve.log" &
     PID=$!
     PORT=
@@ -84,7 +89,7 @@ errs() {
 echo "## bench_http ($(date -u '+%Y-%m-%d %H:%M UTC'))"
 echo
 echo "Load before: $(uptime | sed 's/.*load average/load average/')"
-echo "Service: $THREADS threads; wrk: $WRK_T thread(s), $CONN connections, on the same 2 cores."
+echo "Service: $THREADS threads ($WRITE_THREADS for the ingest runs), --cache-ms $CACHE_MS; wrk: $WRK_T thread(s), $CONN connections, on the same 2 cores."
 echo
 echo "| run | result | p50 | p99 | errors |"
 echo "| --- | --- | --- | --- | --- |"
@@ -95,6 +100,8 @@ wrk -t1 -c4 -d2s -s "$LUA/http_recs.lua" "http://127.0.0.1:$PORT" > /dev/null
 run_wrk http_recs.lua "$DUR"
 echo "| recommendations k=10 with explanations, ${DUR} s | $(rps) req/s | $(pct 50) | $(pct 99) | $(errs) |"
 
+stop
+start "$WRITE_THREADS"
 PT_BATCH=$BATCH run_wrk http_events.lua "$DUR"
 r=$(rps)
 ev=$(awk -v r="$r" -v b="$BATCH" 'BEGIN { printf "%.0f", r * b }')
@@ -102,6 +109,8 @@ echo "| durable ingest, $BATCH events per request, ${DUR} s | $r req/s = $ev eve
 
 PT_BATCH=1 run_wrk http_events.lua "$DUR"
 echo "| durable ingest, 1 event per request, ${DUR} s | $(rps) req/s | $(pct 50) | $(pct 99) | $(errs) |"
+stop
+start
 
 # Mixed: sample the service's resident memory every 5 s while wrk runs.
 rss() { awk '/^VmRSS:/ { print $2 }' "/proc/$PID/status"; }

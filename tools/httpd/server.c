@@ -113,6 +113,10 @@ struct httpd {
     pt_recommender *rec[M_COUNT];
     uint64_t rec_gen;        /* bumped whenever the recommenders are rebuilt */
     char *seq_path;          /* --seq-model, or NULL */
+    pthread_mutex_t sync_mu; /* see sync_models */
+    _Atomic uint64_t appended;
+    uint64_t synced;
+    _Atomic uint64_t syncs;
     pthread_key_t wkey;
     pthread_mutex_t wmu;     /* guards the worker list */
     worker *workers;
@@ -1232,6 +1236,9 @@ static enum MHD_Result h_metrics(struct MHD_Connection *c, req *r) {
             "# HELP portrait_recommender_sync_failures_total Recommender syncs that failed.\n"
             "# TYPE portrait_recommender_sync_failures_total counter\n"
             "portrait_recommender_sync_failures_total %llu\n"
+            "# HELP portrait_recommender_syncs_total Recommender syncs (concurrent event "
+            "requests share one).\n# TYPE portrait_recommender_syncs_total counter\n"
+            "portrait_recommender_syncs_total %llu\n"
             "# HELP portrait_rec_cache_hits_total Recommendation requests answered from the "
             "cache.\n# TYPE portrait_rec_cache_hits_total counter\nportrait_rec_cache_hits_total "
             "%llu\n"
@@ -1247,6 +1254,7 @@ static enum MHD_Result h_metrics(struct MHD_Connection *c, req *r) {
             (unsigned long long)atomic_load(&h->events_ingested),
             (unsigned long long)atomic_load(&h->event_batches),
             (unsigned long long)atomic_load(&h->sync_failures),
+            (unsigned long long)atomic_load(&h->syncs),
             (unsigned long long)atomic_load(&h->cache_hits),
             (unsigned long long)atomic_load(&h->cache_misses), nodes,
             (unsigned long long)edges, (unsigned long long)gen);
@@ -1314,14 +1322,25 @@ static int write_status(int rc) {
 }
 
 /* Bring the recommenders up to date with appended events. Caller holds store_lock (read). */
+/* Concurrent posts share syncs: each append takes a ticket (`appended` after it), and a sync
+ * records the last ticket issued before it began (`synced`), since it covers every append
+ * that finished by then. A post whose ticket a sync already covers returns at once; the
+ * others wait on sync_mu, and the first of them syncs for all. */
 static void sync_models(httpd *h) {
-    pthread_rwlock_wrlock(&h->rec_lock);
-    for (int m = 0; m < M_COUNT; m++) {
-        if (h->rec[m] != NULL && pt_recommender_sync(h->rec[m]) != PT_OK) {
-            atomic_fetch_add(&h->sync_failures, 1);
+    uint64_t ticket = atomic_fetch_add(&h->appended, 1) + 1;
+    pthread_mutex_lock(&h->sync_mu);
+    if (h->synced < ticket) {
+        h->synced = atomic_load(&h->appended);
+        pthread_rwlock_wrlock(&h->rec_lock);
+        for (int m = 0; m < M_COUNT; m++) {
+            if (h->rec[m] != NULL && pt_recommender_sync(h->rec[m]) != PT_OK) {
+                atomic_fetch_add(&h->sync_failures, 1);
+            }
         }
+        pthread_rwlock_unlock(&h->rec_lock);
+        atomic_fetch_add(&h->syncs, 1);
     }
-    pthread_rwlock_unlock(&h->rec_lock);
+    pthread_mutex_unlock(&h->sync_mu);
 }
 
 /* POST /v1/events: parse (pt_events_parse), append durably (pt_store_append_events, group
@@ -1697,6 +1716,7 @@ static void teardown(httpd *h) {
     pt_ctx_free(h->ctx);
     pthread_key_delete(h->wkey);
     pthread_mutex_destroy(&h->wmu);
+    pthread_mutex_destroy(&h->sync_mu);
     pthread_rwlock_destroy(&h->store_lock);
     pthread_rwlock_destroy(&h->rec_lock);
     if (h->cache != NULL) {
@@ -1766,6 +1786,7 @@ int httpd_start(const httpd_opts *o, httpd **out, char *err, size_t cap) {
     pthread_rwlock_init(&h->store_lock, NULL);
     pthread_rwlock_init(&h->rec_lock, NULL);
     pthread_mutex_init(&h->wmu, NULL);
+    pthread_mutex_init(&h->sync_mu, NULL);
     pthread_key_create(&h->wkey, NULL);
     h->started = now_s();
     if (o->cache_ms > 0) {
