@@ -1825,6 +1825,37 @@ static int generate(out_t *o, world_t *w, uint64_t seed, uint32_t users, uint32_
     return 0;
 }
 
+/*
+ * Writes n labelled reviews as CSV (label,lang,review): label 1 for ratings 4-5, 0 for 1-2
+ * (3 is not written), composed exactly as the shop's reviews are, on random items of the
+ * world, half in English and half in Chinese. Training data for `portrait text train`.
+ */
+static int write_reviews(FILE *fp, const world_t *w, uint64_t seed, uint64_t n)
+{
+    rng_t r;
+    sb_t b;
+    rng_init(&r, seed, 0x5245u, 0);
+    fputs("label,lang,review\n", fp);
+    for (uint64_t k = 0; k < n;) {
+        int rating = (int)span(&r, 1, 5);
+        if (rating == 3) {
+            continue;
+        }
+        int zh = chance(&r, 50);
+        compose(&b, w, &r, (uint32_t)below(&r, w->items), rating, zh);
+        fprintf(fp, "%d,%s,\"", rating >= 4, zh ? "zh" : "en");
+        for (const char *c = b.s; *c; c++) {
+            if (*c == '"') {
+                fputc('"', fp);
+            }
+            fputc(*c, fp);
+        }
+        fputs("\"\n", fp);
+        k++;
+    }
+    return ferror(fp) ? -1 : 0;
+}
+
 /* ------------------------------------------------------------------------------------------ */
 /* Command line                                                                               */
 /* ------------------------------------------------------------------------------------------ */
@@ -1836,6 +1867,7 @@ static int generate(out_t *o, world_t *w, uint64_t seed, uint32_t users, uint32_
 static const char usage_text[] =
     "Usage: portrait-gen [--triples N | --users U --items I] [--seed S]\n"
     "                    [--format ntriples|turtle] [--out FILE]\n"
+    "       portrait-gen --reviews N [--seed S] [--out FILE]\n"
     "       portrait-gen --help\n"
     "\n"
     "Writes a deterministic sample e-commerce knowledge graph for Portrait: a category\n"
@@ -1851,6 +1883,9 @@ static const char usage_text[] =
     "                byte-identical output\n"
     "  --format F    ntriples (default) or turtle\n"
     "  --out FILE    write to FILE instead of standard output\n"
+    "  --reviews N   instead of a shop, N labelled reviews as CSV (label,lang,review;\n"
+    "                label 1 for ratings 4-5, 0 for 1-2) written like the shop's own,\n"
+    "                to train a sentiment model (portrait text train)\n"
     "  --help        show this help and exit\n"
     "\n"
     "A summary line with the actual counts is printed on standard error.\n";
@@ -1982,6 +2017,7 @@ int main(int argc, char **argv)
     uint64_t items = 0;
     const char *path = NULL;
     int turtle = 0;
+    uint64_t reviews = 0;
 
     for (int i = 1; i < argc; i += 2) {
         const char *a = argv[i];
@@ -2005,6 +2041,8 @@ int main(int argc, char **argv)
             } else {
                 die_usage(v ? "unknown format" : "missing value for", v ? v : a);
             }
+        } else if (strcmp(a, "--reviews") == 0) {
+            reviews = parse_num(a, v, 1, 100000000ULL);
         } else if (strcmp(a, "--out") == 0) {
             if (!v || !*v) {
                 die_usage("missing value for", a);
@@ -2036,6 +2074,22 @@ int main(int argc, char **argv)
     out.turtle = turtle;
     out.dry = 0;
     world_t w;
+    if (reviews > 0) {
+        out.dry = 1; /* the world only: its items, tags and categories */
+        if (generate(&out, &w, seed, (uint32_t)users, (uint32_t)items) != 0) {
+            fprintf(stderr, "portrait-gen: out of memory\n");
+            return 1;
+        }
+        int bad = write_reviews(out.fp, &w, seed, reviews) != 0 || fflush(out.fp) != 0;
+        bad |= path && fclose(out.fp) != 0;
+        destroy(&w);
+        if (bad) {
+            fprintf(stderr, "portrait-gen: write error: %s\n", strerror(errno ? errno : EIO));
+            return 1;
+        }
+        fprintf(stderr, "portrait-gen: %llu labelled reviews\n", (unsigned long long)reviews);
+        return 0;
+    }
     if (generate(&out, &w, seed, (uint32_t)users, (uint32_t)items) != 0) {
         fprintf(stderr, "portrait-gen: out of memory\n");
         return 1;
