@@ -25,3 +25,16 @@ $P explain --user 65 --item "$item" --format json
 echo
 echo "== portrait profile --user 65 --top 3 --similar 3 --recs 2   (the user's portrait, 用户画像)"
 $P profile --user 65 --top 3 --similar 3 --recs 2
+echo
+echo "== portrait text train on 3,000 labelled reviews (portrait-gen --reviews), then predict"
+./build/portrait-gen --reviews 3000 --seed 7 --out build/demo-reviews.csv 2>/dev/null
+$P text train --data build/demo-reviews.csv --model build/demo-sentiment.ptm
+printf '%s\n' "Battery drains within hours. Not recommended." "质量很好，物流很快。会回购的。" |
+    $P text predict --model build/demo-sentiment.ptm
+echo
+echo "== portrait tag --model build/demo-sentiment.ptm   (keyword tags, review sentiment, likes/dislikes)"
+$P tag --model build/demo-sentiment.ptm
+echo
+echo "== portrait profile --user 117 --top 2 --similar 0 --recs 0   (likes and dislikes from reviews)"
+$P profile --user 117 --top 2 --similar 0 --recs 0 | sed -e 's/,"likes"/\n "likes"/' -e 's/,"dislikes"/\n "dislikes"/' |
+    cut -c1-400
