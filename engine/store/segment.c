@@ -9,6 +9,12 @@
  * opens in a few page faults; only the header is checked then. pt__segment_verify reads every
  * section, checks its CRC and the structural facts that readers rely on.
  *
+ * Format version 2 added the vectors of pt_vec.h as two sections after the 21 of version 1
+ * (vec_table, vec_data) and their count in a header word version 1 kept zero; version-1 files
+ * are still read (the section count follows the version). Vector records are read in place
+ * (engine/graph/vector.c bounds-checks each as it reads it), so open checks only their sizes and
+ * the first and last record; verify checks them all.
+ *
  * Sections: file layout (header fields, section table) / writing / reading the header /
  * mapping / verifying.
  */
