@@ -850,9 +850,13 @@ static enum MHD_Result h_explain(struct MHD_Connection *c, req *r, worker *w,
     return respond(c, r, 200, "image/svg+xml", out, out_len, NULL);
 }
 
+/* Edges one neighbourhood answer lists at most (then "truncated": true): the answer is built
+ * under the graph's read lock, which writers wait for. */
+#define MAX_NB_EDGES 20000
+
 /* GET /v1/nodes/{id}/neighborhood?hops=&predicates=&limit= : the nodes and edges within `hops`
  * of the node, breadth-first over out- and in-edges (the shape `portrait neighborhood`
- * prints). */
+ * prints), at most `limit` nodes and MAX_NB_EDGES edges. */
 static enum MHD_Result h_neighborhood(struct MHD_Connection *c, req *r, worker *w,
                                       const hp_target *t, const char *id) {
     static const char *const allowed[] = {"hops", "predicates", "limit", NULL};
@@ -975,6 +979,10 @@ static enum MHD_Result h_neighborhood(struct MHD_Connection *c, req *r, worker *
                     /* An edge between two nodes of one hop is listed from its source only. */
                     if ((hop[x] >= 0 && hop[x] < hop[v]) || (hop[x] == hop[v] && d == 1)) {
                         continue;
+                    }
+                    if (n_edges >= MAX_NB_EDGES) {
+                        truncated = 1;
+                        break;
                     }
                     if (hop[x] < 0) {
                         if (qt >= limit) {
