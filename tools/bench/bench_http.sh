@@ -71,11 +71,21 @@ stop() {
     PID=
 }
 
-# Run wrk with a Lua script; leaves its report in $W/wrk.out.
+# CPU time (user + system, clock ticks) the service has used so far.
+ticks() { awk '{ print $14 + $15 }' "/proc/$PID/stat"; }
+HZ=$(getconf CLK_TCK)
+
+# Run wrk with a Lua script; leaves its report in $W/wrk.out and the service's CPU time per
+# request (ms, independent of how busy the shared machine is) in CPU_MS.
 run_wrk() {
-    local script=$1 dur=$2
+    local script=$1 dur=$2 t0 t1 n
+    t0=$(ticks)
     wrk -t"$WRK_T" -c"$CONN" -d"${dur}s" --latency -s "$LUA/$script" \
         "http://127.0.0.1:$PORT" > "$W/wrk.out"
+    t1=$(ticks)
+    n=$(sed -n 's/^ *\([0-9]*\) requests in.*/\1/p' "$W/wrk.out")
+    CPU_MS=$(awk -v a="$t0" -v b="$t1" -v n="$n" -v hz="$HZ" \
+        'BEGIN { if (n > 0) printf "%.3f", (b - a) * 1000 / hz / n; else print "-" }')
 }
 rps() { sed -n 's/^Requests\/sec: *\([0-9.]*\).*/\1/p' "$W/wrk.out"; }
 pct() { sed -n "s/^ *$1% *\\([0-9.]*[a-z]*\\).*/\\1/p" "$W/wrk.out"; }
@@ -91,24 +101,24 @@ echo
 echo "Load before: $(uptime | sed 's/.*load average/load average/')"
 echo "Service: $THREADS threads ($WRITE_THREADS for the ingest runs), --cache-ms $CACHE_MS; wrk: $WRK_T thread(s), $CONN connections, on the same 2 cores."
 echo
-echo "| run | result | p50 | p99 | errors |"
-echo "| --- | --- | --- | --- | --- |"
+echo "| run | result | p50 | p99 | service CPU per request | errors |"
+echo "| --- | --- | --- | --- | --- | --- |"
 
 start
 # Warm up: every worker's scratch and the page cache.
 wrk -t1 -c4 -d2s -s "$LUA/http_recs.lua" "http://127.0.0.1:$PORT" > /dev/null
 run_wrk http_recs.lua "$DUR"
-echo "| recommendations k=10 with explanations, ${DUR} s | $(rps) req/s | $(pct 50) | $(pct 99) | $(errs) |"
+echo "| recommendations k=10 with explanations, ${DUR} s | $(rps) req/s | $(pct 50) | $(pct 99) | $CPU_MS ms | $(errs) |"
 
 stop
 start "$WRITE_THREADS"
 PT_BATCH=$BATCH run_wrk http_events.lua "$DUR"
 r=$(rps)
 ev=$(awk -v r="$r" -v b="$BATCH" 'BEGIN { printf "%.0f", r * b }')
-echo "| durable ingest, $BATCH events per request, ${DUR} s | $r req/s = $ev events/s | $(pct 50) | $(pct 99) | $(errs) |"
+echo "| durable ingest, $BATCH events per request, ${DUR} s | $r req/s = $ev events/s | $(pct 50) | $(pct 99) | $CPU_MS ms | $(errs) |"
 
 PT_BATCH=1 run_wrk http_events.lua "$DUR"
-echo "| durable ingest, 1 event per request, ${DUR} s | $(rps) req/s | $(pct 50) | $(pct 99) | $(errs) |"
+echo "| durable ingest, 1 event per request, ${DUR} s | $(rps) req/s | $(pct 50) | $(pct 99) | $CPU_MS ms | $(errs) |"
 stop
 start
 
@@ -121,7 +131,7 @@ run_wrk http_mixed.lua "$MIXED"
 kill $SAMPLER 2>/dev/null || true
 wait $SAMPLER 2>/dev/null || true
 samples=$(tr '\n' ' ' < "$W/rss" | awk '{ for (i = 1; i <= NF; i++) printf "%s%.0f", (i > 1 ? " " : ""), $i / 1024 }')
-echo "| 90% recommendations / 10% single events, ${MIXED} s | $(rps) req/s | $(pct 50) | $(pct 99) | $(errs) |"
+echo "| 90% recommendations / 10% single events, ${MIXED} s | $(rps) req/s | $(pct 50) | $(pct 99) | $CPU_MS ms | $(errs) |"
 stop
 echo
 echo "VmRSS during the mixed run (MiB, every 5 s): $samples"
