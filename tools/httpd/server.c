@@ -236,7 +236,8 @@ static int worker_items(worker *w, size_t n) {
 static enum MHD_Result respond(struct MHD_Connection *c, req *r, int status, const char *ctype,
                                char *buf, size_t len, const char *allow) {
     struct MHD_Response *resp =
-        MHD_create_response_from_buffer(len, buf != NULL ? buf : (char *)"", MHD_RESPMEM_MUST_FREE);
+        buf != NULL ? MHD_create_response_from_buffer(len, buf, MHD_RESPMEM_MUST_FREE)
+                    : MHD_create_response_from_buffer(0, (void *)"", MHD_RESPMEM_PERSISTENT);
     if (resp == NULL) {
         free(buf);
         return MHD_NO;
