@@ -1,7 +1,8 @@
 #!/bin/sh
 # setup.sh - install what Portrait needs from Debian 12 (only the packages that are missing, so
 # it is idempotent and quick the second time), then configure and build into ./build.
-# Run as root on a fresh machine. Options: BUILD_DIR (default build), CMAKE_ARGS.
+# Run as root on a fresh machine. Options: BUILD_DIR (default build), CMAKE_ARGS; --bench also
+# installs BENCH_PKGS (PyTorch for tools/bench/bench_cnn.sh).
 set -eu
 cd "$(dirname "$0")/.."
 
@@ -9,7 +10,12 @@ PKGS="build-essential cmake pkg-config zlib1g-dev \
   librdf0-dev libraptor2-dev librasqal3-dev libserd-dev \
   libigraph-dev libopenblas-dev libxml2-dev libsqlite3-dev libmicrohttpd-dev libicu-dev \
   libgraphviz-dev libcmocka-dev libstemmer-dev wordnet-base \
-  raptor2-utils rasqal-utils serdi sqlite3"
+  raptor2-utils rasqal-utils serdi sqlite3 libpng-dev libjpeg-dev dataset-fashion-mnist"
+# Reference implementations the benchmarks compare against, only with --bench.
+BENCH_PKGS="python3-torch python3-numpy"
+if [ "${1:-}" = "--bench" ]; then
+  PKGS="$PKGS $BENCH_PKGS"
+fi
 
 missing=""
 for p in $PKGS; do

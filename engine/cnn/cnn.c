@@ -152,6 +152,13 @@ static int check_shape(pt_ctx *ctx, const pt_cnn *m, const pt_cnn_data *d) {
 
 /* ======================================================================= training ======= */
 
+/* CPU seconds of the process (all threads): on a shared machine the honest cost of an epoch. */
+static double cpu_now(void) {
+    struct timespec ts;
+    clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
+    return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
+}
+
 void pt_cnn_train_opts_init(pt_cnn_train_opts *o) {
     memset(o, 0, sizeof *o);
     o->arch = "best";
@@ -225,7 +232,7 @@ int pt_cnn_train(pt_ctx *ctx, const pt_cnn_data *train, const pt_cnn_train_opts 
         goto done;
     }
     for (uint32_t ep = 1; ep <= epochs && rc == PT_OK; ep++) {
-        double t0 = pt__now(), loss = 0;
+        double t0 = pt__now(), c0 = cpu_now(), loss = 0;
         uint64_t hits = 0;
         pt__rng_shuffle(&rng, order, train->n);
         uint64_t step = 0;
@@ -267,6 +274,7 @@ int pt_cnn_train(pt_ctx *ctx, const pt_cnn_data *train, const pt_cnn_train_opts 
         e.epoch = ep;
         e.epochs = epochs;
         e.seconds = pt__now() - t0;
+        e.cpu_seconds = cpu_now() - c0;
         e.loss = loss / train->n;
         e.accuracy = (double)hits / train->n;
         e.images_per_s = e.seconds > 0 ? train->n / e.seconds : 0;
@@ -516,10 +524,12 @@ int pt_cnn_knn(pt_ctx *ctx, const float *emb, size_t n, uint32_t dim, uint32_t k
     float *x = pt__malloc(ctx, n * dim * sizeof(float) + 1);
     float *s = pt__malloc(ctx, BR * BC * sizeof(float));
     uint32_t *cnt = pt__calloc(ctx, n + 1, sizeof *cnt);
-    if (x == NULL || s == NULL || cnt == NULL) {
+    float *thr = pt__malloc(ctx, (n + 1) * sizeof *thr);
+    if (x == NULL || s == NULL || cnt == NULL || thr == NULL) {
         pt__free(ctx, x);
         pt__free(ctx, s);
         pt__free(ctx, cnt);
+        pt__free(ctx, thr);
         return pt__error(ctx, PT_ENOMEM, "knn of %zu rows", n);
     }
     /* unit rows: the dot product is the cosine */
@@ -535,29 +545,47 @@ int pt_cnn_knn(pt_ctx *ctx, const float *emb, size_t n, uint32_t dim, uint32_t k
         }
     }
     /* Upper-triangle blocks only: S = X_I X_J^T feeds row I's heaps by rows and row J's heaps by
-     * columns (cosine is symmetric), halving the GEMM work. heap[0] is each row's threshold. */
+     * columns (cosine is symmetric), halving the GEMM work. thr[i] is row i's admission
+     * threshold (its heap's root, -inf until the heap is full); most similarities fail both
+     * thresholds, so each run of 16 is first tested branch-free (vectorised) and only a run with
+     * a candidate goes through the heaps. */
+    for (size_t i = 0; i < n; i++) {
+        thr[i] = -INFINITY;
+    }
     for (size_t i0 = 0; i0 < n; i0 += BR) {
         size_t ni = n - i0 < BR ? n - i0 : BR;
         for (size_t j0 = i0; j0 < n; j0 += BC) {
             size_t nj = n - j0 < BC ? n - j0 : BC;
             pt__sgemm(0, 1, ni, nj, dim, 1.0f, x + i0 * dim, dim, x + j0 * dim, dim, 0.0f, s, nj);
+            const float *tj = thr + j0;
             for (size_t a = 0; a < ni; a++) {
                 size_t i = i0 + a;
                 const float *row = s + a * nj;
-                float *hs = sim + i * k;
-                uint32_t *hi = idx + i * k;
-                for (size_t b = 0; b < nj; b++) {
-                    size_t j = j0 + b;
-                    if (j <= i) {
-                        continue;
+                size_t b = j0 > i ? 0 : i - j0 + 1; /* only j > i */
+                while (b < nj) {
+                    size_t e = nj - b < 16 ? nj : b + 16;
+                    int hit = 0;
+                    if (e - b == 16) {
+                        float ti = thr[i];
+                        for (size_t t = 0; t < 16; t++) {
+                            hit |= (row[b + t] > ti) | (row[b + t] > tj[b + t]);
+                        }
+                    } else {
+                        hit = 1;
                     }
-                    float v = row[b];
-                    if (cnt[i] < k || v > hs[0]) {
-                        heap_offer(hs, hi, k, &cnt[i], v, (uint32_t)j);
+                    for (size_t t = b; hit && t < e; t++) {
+                        float v = row[t];
+                        size_t j = j0 + t;
+                        if (v > thr[i]) {
+                            heap_offer(sim + i * k, idx + i * k, k, &cnt[i], v, (uint32_t)j);
+                            thr[i] = cnt[i] < k ? -INFINITY : sim[i * k];
+                        }
+                        if (v > thr[j]) {
+                            heap_offer(sim + j * k, idx + j * k, k, &cnt[j], v, (uint32_t)i);
+                            thr[j] = cnt[j] < k ? -INFINITY : sim[j * k];
+                        }
                     }
-                    if (cnt[j] < k || v > sim[j * k]) {
-                        heap_offer(sim + j * k, idx + j * k, k, &cnt[j], v, (uint32_t)i);
-                    }
+                    b = e;
                 }
             }
         }
@@ -605,6 +633,7 @@ int pt_cnn_knn(pt_ctx *ctx, const float *emb, size_t n, uint32_t dim, uint32_t k
     pt__free(ctx, x);
     pt__free(ctx, s);
     pt__free(ctx, cnt);
+    pt__free(ctx, thr);
     return PT_OK;
 }
 

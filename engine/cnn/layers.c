@@ -305,9 +305,15 @@ int pt__layer_out_shape(pt_ctx *ctx, const pt__layer *l, uint32_t c, uint32_t h,
 
 /* ======================================================================= conv2d ========= */
 
-/* im2col over the whole batch: cols is K x (n*oh*ow), K = cin*kh*kw, row k = (ci, i, j). Each
+/* im2col over the whole batch (loop distribution off: GCC would turn the short copy loops of
+ * the narrow path back into memcpy calls): cols is K x (n*oh*ow), K = cin*kh*kw, row k = (ci, i, j). Each
  * output row is a run of contiguous input pixels, so the inner loop is a memcpy. */
-static void im2col(const pt__layer *l, const pt__tensor *x, uint32_t oh, uint32_t ow, float *cols) {
+#if defined(__GNUC__) && !defined(__clang__)
+#define PT__NO_MEMCPY_IDIOM __attribute__((optimize("no-tree-loop-distribute-patterns")))
+#else
+#define PT__NO_MEMCPY_IDIOM
+#endif
+PT__NO_MEMCPY_IDIOM static void im2col(const pt__layer *l, const pt__tensor *x, uint32_t oh, uint32_t ow, float *cols) {
     uint32_t n = x->n, H = x->h, W = x->w;
     size_t P = (size_t)oh * ow, NP = (size_t)n * P;
     for (uint32_t ci = 0; ci < l->cin; ci++) {
@@ -329,12 +335,22 @@ static void im2col(const pt__layer *l, const pt__tensor *x, uint32_t oh, uint32_
                         float *dst = row + (size_t)b * P;
                         for (uint32_t oy = 0; oy < oh; oy++) {
                             int64_t iy = (int64_t)oy + i - l->ph;
-                            int rowok = iy >= 0 && iy < H;
-                            for (uint32_t ox = 0; ox < ow; ox++) {
-                                dst[(size_t)oy * ow + ox] =
-                                    rowok && ox >= lo && ox < hi
-                                        ? plane[(size_t)iy * W + ox + j - l->pw]
-                                        : 0.0f;
+                            float *d = dst + (size_t)oy * ow;
+                            if (iy < 0 || iy >= H) {
+                                for (uint32_t ox = 0; ox < ow; ox++) {
+                                    d[ox] = 0.0f;
+                                }
+                                continue;
+                            }
+                            const float *src = plane + (size_t)iy * W + j - l->pw;
+                            for (uint32_t ox = 0; ox < lo; ox++) {
+                                d[ox] = 0.0f;
+                            }
+                            for (uint32_t ox = lo; ox < hi; ox++) {
+                                d[ox] = src[ox];
+                            }
+                            for (uint32_t ox = hi; ox < ow; ox++) {
+                                d[ox] = 0.0f;
                             }
                         }
                     }
@@ -600,6 +616,67 @@ static int pool_backward(pt_ctx *ctx, pt__layer *l, const pt__tensor *dy) {
 
 /* ======================================================================= batch norm ===== */
 
+/* Sums over one plane in 8 float lanes (a reduction the vectoriser can do without -ffast-math),
+ * returned in double; planes are at most a few thousand values, so float lanes lose nothing
+ * that matters and the per-channel totals are accumulated in double by the callers. */
+static double lane_sum(const float *restrict p, size_t n) {
+    float acc[8] = {0, 0, 0, 0, 0, 0, 0, 0};
+    size_t k = 0;
+    for (; k + 8 <= n; k += 8) {
+        for (int q = 0; q < 8; q++) {
+            acc[q] += p[k + q];
+        }
+    }
+    double s = 0.0;
+    for (; k < n; k++) {
+        s += p[k];
+    }
+    for (int q = 0; q < 8; q++) {
+        s += acc[q];
+    }
+    return s;
+}
+
+/* Sum of (p - mu)^2 over a plane, 8 lanes. */
+static double lane_sumsq(const float *restrict p, size_t n, float mu) {
+    float acc[8] = {0, 0, 0, 0, 0, 0, 0, 0};
+    size_t k = 0;
+    for (; k + 8 <= n; k += 8) {
+        for (int q = 0; q < 8; q++) {
+            float d = p[k + q] - mu;
+            acc[q] += d * d;
+        }
+    }
+    double s = 0.0;
+    for (; k < n; k++) {
+        double d = (double)p[k] - mu;
+        s += d * d;
+    }
+    for (int q = 0; q < 8; q++) {
+        s += acc[q];
+    }
+    return s;
+}
+
+/* Dot product of two planes, 8 lanes. */
+static double lane_dot(const float *restrict a, const float *restrict b, size_t n) {
+    float acc[8] = {0, 0, 0, 0, 0, 0, 0, 0};
+    size_t k = 0;
+    for (; k + 8 <= n; k += 8) {
+        for (int q = 0; q < 8; q++) {
+            acc[q] += a[k + q] * b[k + q];
+        }
+    }
+    double s = 0.0;
+    for (; k < n; k++) {
+        s += (double)a[k] * b[k];
+    }
+    for (int q = 0; q < 8; q++) {
+        s += acc[q];
+    }
+    return s;
+}
+
 /* Training: normalise with the batch's per-channel mean and biased variance, keep x-hat in tmp
  * and (mean, 1/std) in stat, move the running statistics (unbiased variance, as PyTorch).
  * Evaluation: use the running statistics. */
@@ -615,18 +692,11 @@ static int bn_forward(pt_ctx *ctx, pt__layer *l, const pt__tensor *x, int train)
         if (train) {
             double s = 0.0, s2 = 0.0;
             for (uint32_t b = 0; b < n; b++) {
-                const float *p = x->data + ((size_t)b * C + c) * P;
-                for (size_t k = 0; k < P; k++) {
-                    s += p[k];
-                }
+                s += lane_sum(x->data + ((size_t)b * C + c) * P, P);
             }
             double mu = s / (double)M;
             for (uint32_t b = 0; b < n; b++) {
-                const float *p = x->data + ((size_t)b * C + c) * P;
-                for (size_t k = 0; k < P; k++) {
-                    double d = p[k] - mu;
-                    s2 += d * d;
-                }
+                s2 += lane_sumsq(x->data + ((size_t)b * C + c) * P, P, (float)mu);
             }
             double var = s2 / (double)M;
             mean = (float)mu;
@@ -644,8 +714,8 @@ static int bn_forward(pt_ctx *ctx, pt__layer *l, const pt__tensor *x, int train)
         float g = l->gamma->w[c], be = l->beta->w[c];
         for (uint32_t b = 0; b < n; b++) {
             size_t off = ((size_t)b * C + c) * P;
-            const float *p = x->data + off;
-            float *xh = l->tmp.data + off, *y = l->y.data + off;
+            const float *restrict p = x->data + off;
+            float *restrict xh = l->tmp.data + off, *restrict y = l->y.data + off;
             for (size_t k = 0; k < P; k++) {
                 xh[k] = (p[k] - mean) * inv;
                 y[k] = g * xh[k] + be;
@@ -667,11 +737,8 @@ static int bn_backward(pt_ctx *ctx, pt__layer *l, const pt__tensor *dy, int want
         double sb = 0.0, sg = 0.0;
         for (uint32_t b = 0; b < n; b++) {
             size_t off = ((size_t)b * C + c) * P;
-            const float *d = dy->data + off, *xh = l->tmp.data + off;
-            for (size_t k = 0; k < P; k++) {
-                sb += d[k];
-                sg += (double)d[k] * xh[k];
-            }
+            sb += lane_sum(dy->data + off, P);
+            sg += lane_dot(dy->data + off, l->tmp.data + off, P);
         }
         l->beta->g[c] += (float)sb;
         l->gamma->g[c] += (float)sg;
@@ -683,8 +750,8 @@ static int bn_backward(pt_ctx *ctx, pt__layer *l, const pt__tensor *dy, int want
             float a = g * inv / (float)M, fb = (float)sb, fg = (float)sg, fm = (float)M;
             for (uint32_t b = 0; b < n; b++) {
                 size_t off = ((size_t)b * C + c) * P;
-                const float *d = dy->data + off, *xh = l->tmp.data + off;
-                float *o = l->dx.data + off;
+                const float *restrict d = dy->data + off, *restrict xh = l->tmp.data + off;
+                float *restrict o = l->dx.data + off;
                 for (size_t k = 0; k < P; k++) {
                     o[k] = a * (fm * d[k] - fb - xh[k] * fg);
                 }

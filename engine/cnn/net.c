@@ -46,10 +46,11 @@ static const char *parse_pair(const char *s, uint32_t *a, uint32_t *b) {
 
 /* Build one layer from token tok for the current shape (c, h, w); updates the shape. */
 static int build_token(pt_ctx *ctx, pt__net *net, const char *tok, pt__rng *rng, uint32_t *c,
-                       uint32_t *h, uint32_t *w) {
+                       uint32_t *h, uint32_t *w, uint64_t *budget) {
     pt__layer *l = NULL;
     int rc;
     const char *e = NULL;
+    uint64_t need = 0; /* floats of parameters this token will allocate */
     if (strncmp(tok, "conv", 4) == 0) {
         char *end;
         unsigned long ch = strtoul(tok + 4, &end, 10);
@@ -60,6 +61,10 @@ static int build_token(pt_ctx *ctx, pt__net *net, const char *tok, pt__rng *rng,
             return pt__error(ctx, PT_EINVAL, "architecture: bad token '%s' (conv<C>k<K>[p<P>])",
                              tok);
         }
+        need = (uint64_t)ch * *c * kh * kw + ch;
+        if (need > *budget) {
+            return pt__error(ctx, PT_ELIMIT, "architecture: '%s' has too many parameters", tok);
+        }
         rc = pt__conv2d_new(ctx, &net->params, rng, *c, (uint32_t)ch, kh, kw, ph, pw, &l);
     } else if (strncmp(tok, "dense", 5) == 0) {
         char *end;
@@ -67,13 +72,22 @@ static int build_token(pt_ctx *ctx, pt__net *net, const char *tok, pt__rng *rng,
         if (end == tok + 5 || *end != '\0' || nf == 0 || nf > (1u << 24)) {
             return pt__error(ctx, PT_EINVAL, "architecture: bad token '%s' (dense<N>)", tok);
         }
+        uint64_t in_f = (uint64_t)*c * *h * *w;
+        need = in_f * nf + nf;
+        if (in_f > (1u << 24) || need > *budget) {
+            return pt__error(ctx, PT_ELIMIT, "architecture: '%s' has too many parameters", tok);
+        }
         net->embed_layer = net->n_layers;
-        rc = pt__dense_new(ctx, &net->params, rng, *c * *h * *w, (uint32_t)nf, &l);
+        rc = pt__dense_new(ctx, &net->params, rng, (uint32_t)in_f, (uint32_t)nf, &l);
     } else if (strcmp(tok, "relu") == 0) {
         rc = pt__relu_new(ctx, &l);
     } else if (strcmp(tok, "tanh") == 0) {
         rc = pt__tanh_new(ctx, &l);
     } else if (strcmp(tok, "bn") == 0) {
+        need = 4 * (uint64_t)*c;
+        if (need > *budget) {
+            return pt__error(ctx, PT_ELIMIT, "architecture: '%s' has too many parameters", tok);
+        }
         rc = pt__batchnorm_new(ctx, &net->params, *c, &l);
     } else if (strcmp(tok, "gmax") == 0) {
         rc = pt__maxpool_new(ctx, 0, 0, &l);
@@ -101,11 +115,15 @@ static int build_token(pt_ctx *ctx, pt__net *net, const char *tok, pt__rng *rng,
         pt__layer_free(ctx, l);
         return pt__error_prefix(ctx, "architecture token '%s'", tok);
     }
+    *budget -= need;
     return net_push(ctx, net, l);
 }
 
-int pt__net_new(pt_ctx *ctx, const char *arch, uint32_t in_c, uint32_t in_h, uint32_t in_w,
-                uint64_t seed, pt__net **out) {
+/* Build a net whose parameters total at most `budget` floats (PT_ELIMIT otherwise, before
+ * anything big is allocated): the model reader passes the file's size, so a forged
+ * architecture cannot make it allocate more than the file could fill. */
+static int net_new_limited(pt_ctx *ctx, const char *arch, uint32_t in_c, uint32_t in_h,
+                           uint32_t in_w, uint64_t seed, uint64_t budget, pt__net **out) {
     int rc = PT_OK;
     char *copy = NULL;
     *out = NULL;
@@ -130,7 +148,7 @@ int pt__net_new(pt_ctx *ctx, const char *arch, uint32_t in_c, uint32_t in_h, uin
     char *save = NULL;
     for (char *tok = strtok_r(copy, " \t\n-", &save); tok != NULL;
          tok = strtok_r(NULL, " \t\n-", &save)) {
-        PT_TRY(build_token(ctx, net, tok, &rng, &c, &h, &w));
+        PT_TRY(build_token(ctx, net, tok, &rng, &c, &h, &w, &budget));
     }
     if (net->n_layers == 0 || net->layers[net->n_layers - 1]->kind != PT__L_DENSE) {
         rc = pt__error(ctx, PT_EINVAL, "architecture '%s': must end with a dense layer", arch);
@@ -145,6 +163,11 @@ done:
     }
     *out = net;
     return PT_OK;
+}
+
+int pt__net_new(pt_ctx *ctx, const char *arch, uint32_t in_c, uint32_t in_h, uint32_t in_w,
+                uint64_t seed, pt__net **out) {
+    return net_new_limited(ctx, arch, in_c, in_h, in_w, seed, (uint64_t)1 << 30, out);
 }
 
 void pt__net_free(pt_ctx *ctx, pt__net *net) {
@@ -370,7 +393,7 @@ int pt__net_load(pt_ctx *ctx, const char *path, pt__net **out, char **meta) {
     }
     *inp = '\0';
     char *rest = strchr(inp + 1, '\n');
-    rc = pt__net_new(ctx, arch + 5, c, h, w, 0, &net);
+    rc = net_new_limited(ctx, arch + 5, c, h, w, 0, len / sizeof(float), &net);
     if (rc != PT_OK) {
         pt__error_prefix(ctx, "%s", path);
         rc = PT_EPARSE;

@@ -73,6 +73,7 @@ typedef struct pt_cnn_epoch {
     double loss;         /* mean training cross-entropy */
     double accuracy;     /* training accuracy in [0, 1] (on augmented images when augmenting) */
     double seconds;      /* wall time of the epoch */
+    double cpu_seconds;  /* CPU time of the process during the epoch (all threads) */
     double images_per_s; /* training images per second */
     double test_accuracy; /* on opts.test, or -1 */
 } pt_cnn_epoch;

@@ -57,6 +57,7 @@ def main():
     lossf = nn.CrossEntropyLoss()
     g = torch.Generator().manual_seed(1)
     t0 = time.perf_counter()
+    c0 = time.process_time()
     total = 0.0
     for _ in range(epochs):
         perm = torch.randperm(n, generator=g)
@@ -69,18 +70,21 @@ def main():
             opt.step()
             total += loss.item() * len(idx)
     dt = time.perf_counter() - t0
-    print("torch train_images_per_s %.1f (%d images, %d threads, loss %.4f)"
-          % (n * epochs / dt, n * epochs, threads, total / n))
+    dc = time.process_time() - c0
+    print("torch train_images_per_s %.1f (%d images, %d threads, loss %.4f, %.1f s wall, %.1f s cpu)"
+          % (n * epochs / dt, n * epochs, threads, total / n, dt, dc))
     xt = read_idx(d + "/t10k-images-idx3-ubyte.gz").astype(np.float32) / 255.0
     xt = torch.from_numpy((xt - mean) / std).unsqueeze(1)
     net.eval()
     with torch.no_grad():
         t0 = time.perf_counter()
+        c0 = time.process_time()
         for b in range(0, len(xt), infer_batch):
             net(xt[b:b + infer_batch])
         dt = time.perf_counter() - t0
-    print("torch infer_images_per_s %.1f (%d images, %d threads, batch %d)"
-          % (len(xt) / dt, len(xt), threads, infer_batch))
+        dc = time.process_time() - c0
+    print("torch infer_images_per_s %.1f (%d images, %d threads, batch %d, %.1f s cpu)"
+          % (len(xt) / dt, len(xt), threads, infer_batch, dc))
 
 
 if __name__ == "__main__":

@@ -60,7 +60,8 @@ static void on_epoch(void *ud, const pt_cnn_epoch *e) {
     if (e->test_accuracy >= 0) {
         fprintf(stderr, "  test %.4f", e->test_accuracy);
     }
-    fprintf(stderr, "  %.1f s  %.0f images/s\n", e->seconds, e->images_per_s);
+    fprintf(stderr, "  %.1f s  %.0f images/s  (%.1f s cpu)\n", e->seconds, e->images_per_s,
+            e->cpu_seconds);
 }
 
 /* --classes: "fashion-mnist", "digits", or a comma list; default fashion-mnist for 10 classes
