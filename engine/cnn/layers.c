@@ -134,6 +134,15 @@ int pt__maxpool_new(pt_ctx *ctx, uint32_t ph, uint32_t pw, pt__layer **out) {
     return rc;
 }
 
+int pt__avgpool_new(pt_ctx *ctx, uint32_t ph, uint32_t pw, pt__layer **out) {
+    int rc = layer_alloc(ctx, PT__L_AVGPOOL, out);
+    if (rc == PT_OK) {
+        (*out)->pool_h = ph;
+        (*out)->pool_w = pw;
+    }
+    return rc;
+}
+
 int pt__dropout_new(pt_ctx *ctx, float p, pt__layer **out) {
     *out = NULL;
     if (!(p >= 0.0f && p < 1.0f)) {
@@ -249,7 +258,8 @@ void pt__layer_free(pt_ctx *ctx, pt__layer *l) {
 
 static const char *kind_name(pt__layer_kind k) {
     static const char *const names[] = {"conv2d",  "dense",   "relu",      "tanh",
-                                        "maxpool", "dropout", "batchnorm", "embedding"};
+                                        "maxpool", "dropout", "batchnorm", "embedding",
+                                        "avgpool"};
     return names[k];
 }
 
@@ -280,11 +290,12 @@ int pt__layer_out_shape(pt_ctx *ctx, const pt__layer *l, uint32_t c, uint32_t h,
         *oc = l->out_f;
         *oh = *ow = 1;
         return PT_OK;
-    case PT__L_MAXPOOL: {
+    case PT__L_MAXPOOL:
+    case PT__L_AVGPOOL: {
         uint32_t ph = l->pool_h ? l->pool_h : h, pw = l->pool_w ? l->pool_w : w;
         if (ph == 0 || pw == 0 || h / ph == 0 || w / pw == 0) {
-            return pt__error(ctx, PT_EINVAL, "maxpool: input %ux%u smaller than window %ux%u", h,
-                             w, ph, pw);
+            return pt__error(ctx, PT_EINVAL, "%s: input %ux%u smaller than window %ux%u",
+                             kind_name(l->kind), h, w, ph, pw);
         }
         *oh = h / ph;
         *ow = w / pw;
@@ -614,6 +625,63 @@ static int pool_backward(pt_ctx *ctx, pt__layer *l, const pt__tensor *dy) {
     return PT_OK;
 }
 
+/* Average over ph x pw windows (floor; cells outside every window get no gradient). */
+static int avg_forward(pt_ctx *ctx, pt__layer *l, const pt__tensor *x, uint32_t oh, uint32_t ow) {
+    uint32_t H = x->h, W = x->w;
+    uint32_t ph = l->pool_h ? l->pool_h : H, pw = l->pool_w ? l->pool_w : W;
+    if (pt__tensor_reshape(ctx, &l->y, x->n, x->c, oh, ow) != PT_OK) {
+        return PT_ENOMEM;
+    }
+    float inv = 1.0f / (float)(ph * pw);
+    size_t planes = (size_t)x->n * x->c;
+    for (size_t pl = 0; pl < planes; pl++) {
+        const float *src = x->data + pl * H * W;
+        float *dst = l->y.data + pl * oh * ow;
+        for (uint32_t oy = 0; oy < oh; oy++) {
+            for (uint32_t ox = 0; ox < ow; ox++) {
+                float s = 0.0f;
+                for (uint32_t i = 0; i < ph; i++) {
+                    const float *r = src + (size_t)(oy * ph + i) * W + ox * pw;
+                    for (uint32_t j = 0; j < pw; j++) {
+                        s += r[j];
+                    }
+                }
+                dst[oy * ow + ox] = s * inv;
+            }
+        }
+    }
+    return PT_OK;
+}
+
+/* Each window's gradient spread evenly over its cells. */
+static int avg_backward(pt_ctx *ctx, pt__layer *l, const pt__tensor *dy) {
+    const pt__tensor *x = l->x;
+    uint32_t H = x->h, W = x->w, oh = dy->h, ow = dy->w;
+    uint32_t ph = l->pool_h ? l->pool_h : H, pw = l->pool_w ? l->pool_w : W;
+    if (pt__tensor_reshape(ctx, &l->dx, x->n, x->c, H, W) != PT_OK) {
+        return PT_ENOMEM;
+    }
+    memset(l->dx.data, 0, pt__tensor_size(&l->dx) * sizeof(float));
+    float inv = 1.0f / (float)(ph * pw);
+    size_t planes = (size_t)x->n * x->c;
+    for (size_t pl = 0; pl < planes; pl++) {
+        float *d = l->dx.data + pl * H * W;
+        const float *g = dy->data + pl * oh * ow;
+        for (uint32_t oy = 0; oy < oh; oy++) {
+            for (uint32_t ox = 0; ox < ow; ox++) {
+                float v = g[oy * ow + ox] * inv;
+                for (uint32_t i = 0; i < ph; i++) {
+                    float *r = d + (size_t)(oy * ph + i) * W + ox * pw;
+                    for (uint32_t j = 0; j < pw; j++) {
+                        r[j] += v;
+                    }
+                }
+            }
+        }
+    }
+    return PT_OK;
+}
+
 /* ======================================================================= batch norm ===== */
 
 /* Sums over one plane in 8 float lanes (a reduction the vectoriser can do without -ffast-math),
@@ -815,6 +883,9 @@ int pt__layer_forward(pt_ctx *ctx, pt__layer *l, const pt__tensor *x, int train,
     case PT__L_MAXPOOL:
         rc = pool_forward(ctx, l, x, oh, ow);
         break;
+    case PT__L_AVGPOOL:
+        rc = avg_forward(ctx, l, x, oh, ow);
+        break;
     case PT__L_DROPOUT:
         if (!train || l->p == 0.0f) {
             *y = x; /* identity: pass the input through */
@@ -899,6 +970,11 @@ int pt__layer_backward(pt_ctx *ctx, pt__layer *l, const pt__tensor *dy, int want
     case PT__L_MAXPOOL:
         if (want_dx) {
             rc = pool_backward(ctx, l, dy);
+        }
+        break;
+    case PT__L_AVGPOOL:
+        if (want_dx) {
+            rc = avg_backward(ctx, l, dy);
         }
         break;
     case PT__L_DROPOUT:

@@ -91,6 +91,14 @@ static int build_token(pt_ctx *ctx, pt__net *net, const char *tok, pt__rng *rng,
         rc = pt__batchnorm_new(ctx, &net->params, *c, &l);
     } else if (strcmp(tok, "gmax") == 0) {
         rc = pt__maxpool_new(ctx, 0, 0, &l);
+    } else if (strcmp(tok, "gavg") == 0) {
+        rc = pt__avgpool_new(ctx, 0, 0, &l);
+    } else if (strncmp(tok, "avg", 3) == 0) {
+        uint32_t ph, pw;
+        if ((e = parse_pair(tok + 3, &ph, &pw)) == NULL || *e != '\0' || ph == 0 || pw == 0) {
+            return pt__error(ctx, PT_EINVAL, "architecture: bad token '%s' (avg<K>)", tok);
+        }
+        rc = pt__avgpool_new(ctx, ph, pw, &l);
     } else if (strncmp(tok, "pool", 4) == 0) {
         uint32_t ph, pw;
         if ((e = parse_pair(tok + 4, &ph, &pw)) == NULL || *e != '\0' || ph == 0 || pw == 0) {

@@ -142,6 +142,7 @@ typedef enum pt__layer_kind {
     PT__L_DROPOUT,
     PT__L_BATCHNORM,
     PT__L_EMBEDDING,
+    PT__L_AVGPOOL,
 } pt__layer_kind;
 
 typedef struct pt__layer {
@@ -149,7 +150,7 @@ typedef struct pt__layer {
     /* configuration */
     uint32_t cin, cout, kh, kw, ph, pw; /* conv: channels, kernel, zero padding (stride 1) */
     uint32_t in_f, out_f;               /* dense: features */
-    uint32_t pool_h, pool_w;            /* maxpool: window = stride; 0 = the whole axis */
+    uint32_t pool_h, pool_w;            /* max/avg pool: window = stride; 0 = the whole axis */
     float p;                            /* dropout rate */
     float bn_momentum, bn_eps;          /* batch norm: running-stat momentum (0.1), eps (1e-5) */
     uint32_t n_rows, dim;               /* embedding: table rows x dim */
@@ -181,6 +182,8 @@ int pt__tanh_new(pt_ctx *ctx, pt__layer **out);
 /* Max pooling with window = stride = (ph, pw), floor division; ph or pw 0 pools the whole axis
  * (pt__maxpool_new(ctx, 0, 1) is a global max over h, (0, 0) over h and w). */
 int pt__maxpool_new(pt_ctx *ctx, uint32_t ph, uint32_t pw, pt__layer **out);
+/* Average pooling, the same windows as pt__maxpool_new ((0, 0): global average pooling). */
+int pt__avgpool_new(pt_ctx *ctx, uint32_t ph, uint32_t pw, pt__layer **out);
 /* Inverted dropout with rate p in [0, 1): identity when not training. */
 int pt__dropout_new(pt_ctx *ctx, float p, pt__layer **out);
 /* Batch normalisation (Ioffe & Szegedy 2015) per channel over n, h, w (after a dense layer the
@@ -235,7 +238,8 @@ void pt__sgemm(int ta, int tb, size_t m, size_t n, size_t k, float alpha, const 
 /* An architecture is a string of space-separated layer tokens, e.g. the small net:
  *   "conv32k3 relu pool2 conv64k3 relu pool2 dense128 relu dense10"
  * tokens: conv<C>k<K>[p<P>] (KxK, padding P), conv<C>k<KH>x<KW>[p<PH>x<PW>], dense<N>, relu,
- * tanh, pool<K> (KxK), pool<KH>x<KW>, gmax (global max over h and w), drop<P> (e.g. drop0.25),
+ * tanh, pool<K> (KxK), pool<KH>x<KW>, gmax (global max over h and w), avg<K> / avg<KH>x<KW>,
+ * gavg (global average), drop<P> (e.g. drop0.25),
  * bn (batch norm over the previous output's channels). */
 typedef struct pt__net {
     char *arch;                  /* owned copy of the architecture string */

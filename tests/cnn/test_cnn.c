@@ -209,14 +209,17 @@ static void test_activation_pool_dropout_gradients(void **state) {
     pt_ctx *ctx = *state;
     pt__params reg;
     pt__params_init(&reg, ctx);
-    pt__layer *ls[6];
+    pt__layer *ls[9];
     assert_int_equal(pt__relu_new(ctx, &ls[0]), PT_OK);
     assert_int_equal(pt__tanh_new(ctx, &ls[1]), PT_OK);
     assert_int_equal(pt__maxpool_new(ctx, 2, 2, &ls[2]), PT_OK);
     assert_int_equal(pt__maxpool_new(ctx, 0, 1, &ls[3]), PT_OK); /* global max over h */
     assert_int_equal(pt__maxpool_new(ctx, 3, 2, &ls[4]), PT_OK); /* floor: 7x5 -> 2x2 */
     assert_int_equal(pt__dropout_new(ctx, 0.4f, &ls[5]), PT_OK);
-    for (int i = 0; i < 6; i++) {
+    assert_int_equal(pt__avgpool_new(ctx, 2, 2, &ls[6]), PT_OK);
+    assert_int_equal(pt__avgpool_new(ctx, 0, 0, &ls[7]), PT_OK); /* global average */
+    assert_int_equal(pt__avgpool_new(ctx, 3, 2, &ls[8]), PT_OK);
+    for (int i = 0; i < 9; i++) {
         pt__tensor x = {0};
         make_input(ctx, &x, 2, 3, 7, 5, 20 + i);
         grad_check(ctx, ls[i], &reg, &x, 1);
@@ -426,7 +429,7 @@ static void test_softmax_xent_gradient(void **state) {
 static void test_network_gradients_and_training(void **state) {
     pt_ctx *ctx = *state;
     pt__net *net;
-    assert_int_equal(pt__net_new(ctx, "conv3k3p1 bn relu pool2 conv4k2 tanh dense6 bn relu dense3",
+    assert_int_equal(pt__net_new(ctx, "conv3k3p1 bn relu avg2 conv4k2 tanh dense6 bn relu dense3",
                                  2, 6, 6, 1, &net),
                      PT_OK);
     pt__tensor x = {0}, dz = {0};
