@@ -13,8 +13,10 @@
 #        THREADS (service threads, default 2), WRK_T (wrk threads, default 1), CONN (wrk
 #        connections, default 16), BATCH (events per batched request, default 500),
 #        CACHE_MS (--cache-ms, default 1000; 0 computes every recommendation), WRITE_THREADS
-#        (service threads for the ingest runs, default THREADS: a post waits for its fsync,
-#        so more threads let more posts share one), KEEP=1 keeps the work directory.
+#        and WRITE_CONN (service threads and wrk connections of the ingest runs, default 32
+#        and 64: a post waits for its fsync without using CPU, and more posts in flight
+#        share one commit), MIXED_THREADS (service threads of the mixed run, default 8),
+#        KEEP=1 keeps the work directory.
 set -eu
 
 BUILD=${1:-build-http}
@@ -27,7 +29,9 @@ WRK_T=${WRK_T:-1}
 CONN=${CONN:-16}
 BATCH=${BATCH:-500}
 CACHE_MS=${CACHE_MS:-1000}
-WRITE_THREADS=${WRITE_THREADS:-$THREADS}
+WRITE_THREADS=${WRITE_THREADS:-32}
+WRITE_CONN=${WRITE_CONN:-64}
+MIXED_THREADS=${MIXED_THREADS:-8}
 LUA="$PWD/tools/bench"
 
 [ -x "$P" ] || { echo "bench_http: build $P first" >&2; exit 1; }
@@ -78,9 +82,9 @@ HZ=$(getconf CLK_TCK)
 # Run wrk with a Lua script; leaves its report in $W/wrk.out and the service's CPU time per
 # request (ms, independent of how busy the shared machine is) in CPU_MS.
 run_wrk() {
-    local script=$1 dur=$2 t0 t1 n
+    local script=$1 dur=$2 conn=${3:-$CONN} t0 t1 n
     t0=$(ticks)
-    wrk -t"$WRK_T" -c"$CONN" -d"${dur}s" --latency -s "$LUA/$script" \
+    wrk -t"$WRK_T" -c"$conn" -d"${dur}s" --latency -s "$LUA/$script" \
         "http://127.0.0.1:$PORT" > "$W/wrk.out"
     t1=$(ticks)
     n=$(sed -n 's/^ *\([0-9]*\) requests in.*/\1/p' "$W/wrk.out")
@@ -99,7 +103,8 @@ errs() {
 echo "## bench_http ($(date -u '+%Y-%m-%d %H:%M UTC'))"
 echo
 echo "Load before: $(uptime | sed 's/.*load average/load average/')"
-echo "Service: $THREADS threads ($WRITE_THREADS for the ingest runs), --cache-ms $CACHE_MS; wrk: $WRK_T thread(s), $CONN connections, on the same 2 cores."
+echo "Service --cache-ms $CACHE_MS; wrk $WRK_T thread(s); all on the same 2 cores. Threads and"
+echo "connections: reads $THREADS / $CONN, ingest $WRITE_THREADS / $WRITE_CONN, mixed $MIXED_THREADS / $CONN."
 echo
 echo "| run | result | p50 | p99 | service CPU per request | errors |"
 echo "| --- | --- | --- | --- | --- | --- |"
@@ -112,15 +117,15 @@ echo "| recommendations k=10 with explanations, ${DUR} s | $(rps) req/s | $(pct 
 
 stop
 start "$WRITE_THREADS"
-PT_BATCH=$BATCH run_wrk http_events.lua "$DUR"
+PT_BATCH=$BATCH run_wrk http_events.lua "$DUR" "$WRITE_CONN"
 r=$(rps)
 ev=$(awk -v r="$r" -v b="$BATCH" 'BEGIN { printf "%.0f", r * b }')
 echo "| durable ingest, $BATCH events per request, ${DUR} s | $r req/s = $ev events/s | $(pct 50) | $(pct 99) | $CPU_MS ms | $(errs) |"
 
-PT_BATCH=1 run_wrk http_events.lua "$DUR"
+PT_BATCH=1 run_wrk http_events.lua "$DUR" "$WRITE_CONN"
 echo "| durable ingest, 1 event per request, ${DUR} s | $(rps) req/s | $(pct 50) | $(pct 99) | $CPU_MS ms | $(errs) |"
 stop
-start
+start "$MIXED_THREADS"
 
 # Mixed: sample the service's resident memory every 5 s while wrk runs.
 rss() { awk '/^VmRSS:/ { print $2 }' "/proc/$PID/status"; }
