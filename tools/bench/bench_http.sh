@@ -15,7 +15,8 @@
 #        CACHE_MS (--cache-ms, default 1000; 0 computes every recommendation), WRITE_THREADS
 #        and WRITE_CONN (service threads and wrk connections of the ingest runs, default 32
 #        and 64: a post waits for its fsync without using CPU, and more posts in flight
-#        share one commit), MIXED_THREADS (service threads of the mixed run, default 8),
+#        share one commit; the batched run uses BATCH_CONN, default 8, so that no batch waits
+#        past wrk's 2 s timeout), MIXED_THREADS (service threads of the mixed run, default 8),
 #        KEEP=1 keeps the work directory.
 set -eu
 
@@ -31,6 +32,7 @@ BATCH=${BATCH:-500}
 CACHE_MS=${CACHE_MS:-1000}
 WRITE_THREADS=${WRITE_THREADS:-32}
 WRITE_CONN=${WRITE_CONN:-64}
+BATCH_CONN=${BATCH_CONN:-8}
 MIXED_THREADS=${MIXED_THREADS:-8}
 LUA="$PWD/tools/bench"
 
@@ -104,7 +106,7 @@ echo "## bench_http ($(date -u '+%Y-%m-%d %H:%M UTC'))"
 echo
 echo "Load before: $(uptime | sed 's/.*load average/load average/')"
 echo "Service --cache-ms $CACHE_MS; wrk $WRK_T thread(s); all on the same 2 cores. Threads and"
-echo "connections: reads $THREADS / $CONN, ingest $WRITE_THREADS / $WRITE_CONN, mixed $MIXED_THREADS / $CONN."
+echo "connections: reads $THREADS / $CONN, batched ingest $WRITE_THREADS / $BATCH_CONN, single events $WRITE_THREADS / $WRITE_CONN, mixed $MIXED_THREADS / $CONN."
 echo
 echo "| run | result | p50 | p99 | service CPU per request | errors |"
 echo "| --- | --- | --- | --- | --- | --- |"
@@ -117,7 +119,7 @@ echo "| recommendations k=10 with explanations, ${DUR} s | $(rps) req/s | $(pct 
 
 stop
 start "$WRITE_THREADS"
-PT_BATCH=$BATCH run_wrk http_events.lua "$DUR" "$WRITE_CONN"
+PT_BATCH=$BATCH run_wrk http_events.lua "$DUR" "$BATCH_CONN"
 r=$(rps)
 ev=$(awk -v r="$r" -v b="$BATCH" 'BEGIN { printf "%.0f", r * b }')
 echo "| durable ingest, $BATCH events per request, ${DUR} s | $r req/s = $ev events/s | $(pct 50) | $(pct 99) | $CPU_MS ms | $(errs) |"
