@@ -245,11 +245,14 @@ static void scratch_release(pt_rec_scratch *s) {
     for (size_t i = 0; i < sizeof arrays / sizeof arrays[0]; i++) {
         pt__free(ctx, arrays[i]);
     }
+    pt_rec_scratch_free(s->lane);
     pt_recommender *r = s->r;
     pt_ctx *keep_ctx = s->ctx;
+    int no_threads = s->no_threads;
     memset(s, 0, sizeof *s + sizeof(extra));
     s->r = r;
     s->ctx = keep_ctx;
+    s->no_threads = no_threads;
 }
 
 /* Size the per-query arrays of `s` for the recommender's current users, items and features
@@ -1378,6 +1381,7 @@ static void *batch_worker(void *arg) {
     if (pt_rec_scratch_new(b->r, &s) != PT_OK) {
         return NULL; /* the queries this thread would have run stay unclaimed, see below */
     }
+    s->no_threads = 1; /* a query's walk lanes run one after the other here */
     for (;;) {
         pthread_mutex_lock(&b->lock);
         size_t lo = b->next, hi = lo + 8 < b->n ? lo + 8 : b->n;

@@ -27,6 +27,7 @@
  * n_v visits each.
  */
 #include <math.h>
+#include <pthread.h>
 #include <string.h>
 
 #include "walk/walk.h"
@@ -414,6 +415,92 @@ static void fold_multi(pt_rec_scratch *s, double wq, uint64_t segs) {
     s->n_tq = 0;
 }
 
+/* Budgets from this size up are walked in two lanes: two independent runs of half the budget
+ * each, seeded (seed) and (seed ^ LANE_SEED), whose visits add up. On two cores the second lane
+ * runs on a thread of its own, halving a query's wall time; a batch worker (already one thread
+ * of many) or a failed thread start runs both lanes in turn. The split does not depend on the
+ * machine, so a seed gives the same results everywhere. Early stopping (n_p) needs one run's
+ * counts, so it keeps one lane. */
+#define LANE_MIN_STEPS 20000u
+#define LANE_SEED 0x6C616E6532ULL
+
+/* The second lane's run and seed, for its thread. */
+typedef struct lane_arg {
+    run *rn;
+    uint64_t seed;
+} lane_arg;
+
+/* Thread body: the second lane's walks. */
+static void *lane_walk(void *arg) {
+    lane_arg *la = arg;
+    walk_batch(la->rn, la->seed);
+    return NULL;
+}
+
+/* Walk `steps` in two lanes into rn (the first lane's run, set up by the caller) and fold the
+ * second lane's visits, counts and recorded hits into it. PT_OK or PT_ENOMEM. */
+static int two_lanes(run *rn, uint64_t seed, uint64_t steps) {
+    pt_rec_scratch *s = rn->s;
+    if (s->lane == NULL) {
+        if (pt_rec_scratch_new((pt_recommender *)rn->r, &s->lane) != PT_OK) {
+            return PT_ENOMEM;
+        }
+        s->lane->no_threads = 1;
+    }
+    pt_rec_scratch *l = s->lane;
+    l->n_hits = 0;
+    run r2 = *rn;
+    r2.s = l;
+    r2.acc = l->score;
+    r2.acc_list = l->touched;
+    r2.acc_n = &l->n_touched;
+    r2.budget = steps / 2;
+    rn->budget = steps - steps / 2;
+    lane_arg la = {&r2, mix(seed ^ LANE_SEED)};
+    pthread_t tid;
+    int threaded = 0;
+    if (!s->no_threads && rn->r->p.threads != 1) {
+        threaded = pthread_create(&tid, NULL, lane_walk, &la) == 0;
+    }
+    walk_batch(rn, mix(seed));
+    if (threaded) {
+        pthread_join(tid, NULL);
+    } else {
+        lane_walk(&la);
+    }
+    /* Fold lane 2 into lane 1: visit weights and counts add, hits follow lane 1's. */
+    for (uint32_t j = 0; j < l->n_touched; j++) {
+        uint32_t it = l->touched[j];
+        if (s->score[it] == 0.0) {
+            s->touched[s->n_touched++] = it;
+        }
+        s->score[it] += l->score[it];
+        s->count[it] += l->count[it];
+        l->score[it] = 0.0;
+        l->count[it] = 0;
+    }
+    l->n_touched = 0;
+    if (l->n_hits > 0) {
+        size_t need = s->n_hits + l->n_hits;
+        if (need > s->hits_cap) {
+            pt__hit *nh = pt__realloc(s->ctx, s->hits, need * sizeof *nh);
+            if (nh == NULL) {
+                l->n_hits = 0;
+                return PT_ENOMEM;
+            }
+            s->hits = nh;
+            s->hits_cap = need;
+        }
+        memcpy(s->hits + s->n_hits, l->hits, l->n_hits * sizeof *s->hits);
+        s->n_hits = need;
+        l->n_hits = 0;
+    }
+    rn->steps += r2.steps;
+    rn->segs += r2.segs;
+    rn->budget = steps;
+    return PT_OK;
+}
+
 int pt__walk_sample(pt_rec_scratch *s, uint64_t steps, uint64_t seed, int record) {
     const pt_recommender *r = s->r;
     run rn;
@@ -440,7 +527,14 @@ int pt__walk_sample(pt_rec_scratch *s, uint64_t steps, uint64_t seed, int record
         rn.acc_list = s->touched;
         rn.acc_n = &s->n_touched;
         rn.budget = steps;
-        walk_batch(&rn, mix(seed));
+        if (steps >= LANE_MIN_STEPS && r->p.n_p == 0) {
+            int rc = two_lanes(&rn, seed, steps);
+            if (rc != PT_OK) {
+                return rc;
+            }
+        } else {
+            walk_batch(&rn, mix(seed));
+        }
         double scale = rn.segs > 0 ? tot / (double)rn.segs : 0.0;
         for (uint32_t j = 0; j < s->n_touched; j++) {
             s->score[s->touched[j]] *= scale;

@@ -194,6 +194,10 @@ struct pt_rec_scratch {
     double z_mean[2], z_inv[2];
     /* statistics of the last query */
     pt_rec_stats stats;
+    /* Pixie's second lane of walks (half the budget, its own seed), made on first use; run on
+     * a thread of its own unless no_threads (batch workers, which are threads already) */
+    struct pt_rec_scratch *lane;
+    int no_threads;
 };
 
 /* --- index.c ------------------------------------------------------------------------------- */
