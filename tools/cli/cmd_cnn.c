@@ -339,7 +339,7 @@ static int run_embed(cli_args *a) {
         free(rows);
         return mr == -1 ? EXIT_INPUT : mr == -3 ? EXIT_NOTFOUND : EXIT_STORE;
     }
-    pt_ctx *ctx = NULL;
+    pt_ctx *ctx = NULL, *sctx = NULL; /* the model's and data's ctx; the store's */
     pt_store *st = NULL;
     pt_cnn *m = NULL;
     pt_cnn_data *all = NULL, *d = NULL;
@@ -414,9 +414,7 @@ static int run_embed(cli_args *a) {
         ex = cli_exit_for(rc, 0);
         goto out;
     }
-    pt_ctx_free(ctx);
-    ctx = NULL;
-    ex = cli_open_store(a, 1, &ctx, &st);
+    ex = cli_open_store(a, 1, &sctx, &st);
     if (ex != 0) {
         goto out;
     }
@@ -444,7 +442,7 @@ static int run_embed(cli_args *a) {
         }
     }
     pt_cnn_attach_stats as;
-    rc = pt_cnn_attach(ctx, m, g, (const char *const *)iris, n, probs, emb, (uint32_t)k,
+    rc = pt_cnn_attach(sctx, m, g, (const char *const *)iris, n, probs, emb, (uint32_t)k,
                        (uint32_t)top, (float)min_prob, &as);
     if (rc == PT_OK) {
         rc = pt_store_commit(st, g, "cnn embed");
@@ -452,7 +450,7 @@ static int run_embed(cli_args *a) {
     }
     cli_progress_done();
     if (rc != PT_OK) {
-        cli_err(a, "%s", pt_ctx_errmsg(ctx));
+        cli_err(a, "%s", pt_ctx_errmsg(sctx));
         ex = cli_exit_for(rc, is_store);
         goto out;
     }
@@ -494,8 +492,9 @@ out:
     pt_cnn_data_free(all);
     pt_cnn_data_free(d);
     pt_cnn_free(m);
-    pt_store_close(st);
     pt_ctx_free(ctx);
+    pt_store_close(st);
+    pt_ctx_free(sctx);
     return ex;
 }
 
