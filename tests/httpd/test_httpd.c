@@ -9,6 +9,7 @@
  */
 #include <arpa/inet.h>
 #include <netinet/in.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -223,9 +224,10 @@ static int send_raw(int port, const char *raw, size_t raw_len, resp *r) {
     return 0;
 }
 
-/* Send METHOD target with optional extra headers and body to the group's service. */
-static void req(httpd *h, const char *method, const char *target, const char *headers,
-                const char *body, resp *r) {
+/* Send METHOD target with optional extra headers and body to service h; returns 0 or -1
+ * (no cmocka assertion, so client threads may call it). */
+static int req_rc(httpd *h, const char *method, const char *target, const char *headers,
+                  const char *body, resp *r) {
     size_t bl = body != NULL ? strlen(body) : 0;
     size_t cap = strlen(target) + bl + (headers ? strlen(headers) : 0) + 256;
     char *raw = malloc(cap);
@@ -238,7 +240,13 @@ static void req(httpd *h, const char *method, const char *target, const char *he
     }
     int rc = send_raw(httpd_port(h), raw, (size_t)n, r);
     free(raw);
-    assert_int_equal(rc, 0);
+    return rc;
+}
+
+/* req_rc() that must succeed. */
+static void req(httpd *h, const char *method, const char *target, const char *headers,
+                const char *body, resp *r) {
+    assert_int_equal(req_rc(h, method, target, headers, body, r), 0);
 }
 
 static void resp_free(resp *r) {
@@ -724,6 +732,92 @@ static void test_cache_and_freshness(void **state) {
     free(first);
 }
 
+/* One client thread of test_concurrent_requests: `n` requests of a kind chosen by the thread's
+ * number (events, recommendations with paths, profiles, pictures, neighbourhoods); counts the
+ * answers whose status was not the expected one. */
+typedef struct load_arg {
+    int id, n, bad;
+} load_arg;
+
+static void *load_main(void *p) {
+    load_arg *a = p;
+    for (int i = 0; i < a->n; i++) {
+        char target[160], body[200];
+        resp r;
+        int want = 200, rc;
+        int kind = (a->id + i) % 5;
+        if (kind == 0) {
+            snprintf(body, sizeof body,
+                     "{\"user\":\"load%d_%d\",\"item\":\"i%d\",\"action\":\"viewed\"}", a->id, i,
+                     i % 30);
+            rc = req_rc(srv, "POST", "/v1/events",
+                        "Authorization: Bearer " TOKEN "\r\nContent-Type: application/json\r\n",
+                        body, &r);
+            want = 201;
+        } else if (kind == 1) {
+            snprintf(target, sizeof target, "/v1/users/u%d/recommendations?k=5&explain=1",
+                     (a->id * 7 + i) % 20);
+            rc = req_rc(srv, "GET", target, NULL, NULL, &r);
+        } else if (kind == 2) {
+            snprintf(target, sizeof target, "/v1/users/u%d/profile", (a->id + i) % 20);
+            rc = req_rc(srv, "GET", target, NULL, NULL, &r);
+        } else if (kind == 3) {
+            snprintf(target, sizeof target, "/v1/explain?user=u%d&item=i%d&format=svg",
+                     (a->id + i) % 20, (i * 3) % 30);
+            rc = req_rc(srv, "GET", target, NULL, NULL, &r);
+        } else {
+            snprintf(target, sizeof target, "/v1/nodes/i%d/neighborhood?hops=2", i % 30);
+            rc = req_rc(srv, "GET", target, NULL, NULL, &r);
+        }
+        if (rc != 0) {
+            a->bad++;
+            continue;
+        }
+        if (r.status != want && !(kind == 1 && r.status == 404) && !(kind == 2 && r.status == 404)) {
+            fprintf(stderr, "load %d/%d: %d %s\n", a->id, kind, r.status, r.body);
+            a->bad++;
+        }
+        resp_free(&r);
+    }
+    return NULL;
+}
+
+/* Writers and readers at once (the service has 2 workers; 6 clients keep both busy): every
+ * answer as expected, and afterwards every posted user is known. */
+static void test_concurrent_requests(void **state) {
+    (void)state;
+    if (!live()) {
+        skip();
+    }
+    pthread_t th[6];
+    load_arg args[6];
+    for (int t = 0; t < 6; t++) {
+        args[t].id = t;
+        args[t].n = 25;
+        args[t].bad = 0;
+        assert_int_equal(pthread_create(&th[t], NULL, load_main, &args[t]), 0);
+    }
+    int bad = 0;
+    for (int t = 0; t < 6; t++) {
+        pthread_join(th[t], NULL);
+        bad += args[t].bad;
+    }
+    assert_int_equal(bad, 0);
+    resp r;
+    for (int t = 0; t < 6; t++) {
+        for (int i = 0; i < 25; i++) {
+            if ((t + i) % 5 != 0) {
+                continue;
+            }
+            char target[96];
+            snprintf(target, sizeof target, "/v1/users/load%d_%d/profile?recs=0", t, i);
+            req(srv, "GET", target, NULL, NULL, &r);
+            assert_int_equal(r.status, 200);
+            resp_free(&r);
+        }
+    }
+}
+
 static void test_read_only_store(void **state) {
     (void)state;
     httpd *ro = start(1, NULL);
@@ -838,6 +932,7 @@ int main(void) {
         cmocka_unit_test(test_auth_and_limits),
         cmocka_unit_test(test_events),
         cmocka_unit_test(test_cache_and_freshness),
+        cmocka_unit_test(test_concurrent_requests),
         cmocka_unit_test(test_read_only_store),
         cmocka_unit_test(test_full_disk),
         cmocka_unit_test(test_erase),
