@@ -426,7 +426,126 @@ static void col2im(const pt__layer *l, const float *dcols, uint32_t oh, uint32_t
 }
 
 /* Forward: cols = im2col(x); tmp = W cols (cout x n*P); y[b, co] = tmp[co, b*P..] + bias. */
+/* ---- full-width kernels (kw == w, pw == 0, so ow == 1: Caser's horizontal filters) ----------
+ * Here the column of output position (b, oy) is, per input channel, kh*w CONSECUTIVE input
+ * floats, so the transposed layout colsT (n*oh x K) fills each row with one memcpy per channel,
+ * and the GEMMs are taken transposed: yT = colsT W^T, dW += dyT^T colsT, dcolsT = dyT W. */
+
+/* Is this a full-width convolution for an input of width w? */
+static int full_width(const pt__layer *l, uint32_t w) {
+    return l->kw == w && l->pw == 0;
+}
+
+/* Fill row (b, oy) of colsT: for each channel, rows oy-ph .. oy-ph+kh of the plane (zero
+ * outside). */
+static void im2row_full(const pt__layer *l, const pt__tensor *x, uint32_t oh, float *colsT) {
+    uint32_t H = x->h, W = x->w, kh = l->kh;
+    size_t K = (size_t)l->cin * kh * W;
+    for (uint32_t b = 0; b < x->n; b++) {
+        for (uint32_t oy = 0; oy < oh; oy++) {
+            float *row = colsT + ((size_t)b * oh + oy) * K;
+            int64_t y0 = (int64_t)oy - l->ph;
+            for (uint32_t ci = 0; ci < l->cin; ci++) {
+                const float *plane = x->data + ((size_t)b * l->cin + ci) * H * W;
+                float *dst = row + (size_t)ci * kh * W;
+                int64_t lo = y0 < 0 ? -y0 : 0, hi = y0 + kh > H ? (int64_t)H - y0 : kh;
+                if (lo > 0) {
+                    memset(dst, 0, (size_t)lo * W * sizeof(float));
+                }
+                if (hi > lo) {
+                    memcpy(dst + (size_t)lo * W, plane + (size_t)(y0 + lo) * W,
+                           (size_t)(hi - lo) * W * sizeof(float));
+                }
+                if (hi < kh) {
+                    memset(dst + (size_t)(hi > lo ? hi : lo) * W, 0,
+                           (size_t)(kh - (hi > lo ? hi : lo)) * W * sizeof(float));
+                }
+            }
+        }
+    }
+}
+
+/* The adjoint of im2row_full: add each row of dcolsT back into dx (zeroed by the caller). */
+static void row2im_full(const pt__layer *l, const float *dcolsT, uint32_t oh, pt__tensor *dx) {
+    uint32_t H = dx->h, W = dx->w, kh = l->kh;
+    size_t K = (size_t)l->cin * kh * W;
+    for (uint32_t b = 0; b < dx->n; b++) {
+        for (uint32_t oy = 0; oy < oh; oy++) {
+            const float *row = dcolsT + ((size_t)b * oh + oy) * K;
+            int64_t y0 = (int64_t)oy - l->ph;
+            for (uint32_t ci = 0; ci < l->cin; ci++) {
+                float *plane = dx->data + ((size_t)b * l->cin + ci) * H * W;
+                int64_t lo = y0 < 0 ? -y0 : 0, hi = y0 + kh > H ? (int64_t)H - y0 : kh;
+                if (hi <= lo) {
+                    continue;
+                }
+                const float *restrict src = row + (size_t)ci * kh * W + (size_t)lo * W;
+                float *restrict dst = plane + (size_t)(y0 + lo) * W;
+                size_t len = (size_t)(hi - lo) * W;
+                for (size_t t = 0; t < len; t++) {
+                    dst[t] += src[t];
+                }
+            }
+        }
+    }
+}
+
+/* Forward of a full-width conv: colsT, tmp = colsT W^T (n*oh x cout), y[b, co, oy] = tmp + b. */
+static int conv_forward_full(pt_ctx *ctx, pt__layer *l, const pt__tensor *x, uint32_t oh) {
+    uint32_t n = x->n;
+    size_t NP = (size_t)n * oh, K = (size_t)l->cin * l->kh * l->kw;
+    if (pt__tensor_reshape(ctx, &l->cols, 1, 1, (uint32_t)NP, (uint32_t)K) != PT_OK ||
+        pt__tensor_reshape(ctx, &l->tmp, 1, 1, (uint32_t)NP, l->cout) != PT_OK ||
+        pt__tensor_reshape(ctx, &l->y, n, l->cout, oh, 1) != PT_OK) {
+        return PT_ENOMEM;
+    }
+    im2row_full(l, x, oh, l->cols.data);
+    pt__sgemm(0, 1, NP, l->cout, K, 1.0f, l->cols.data, K, l->wt->w, K, 0.0f, l->tmp.data,
+              l->cout);
+    for (uint32_t b = 0; b < n; b++) {
+        for (uint32_t oy = 0; oy < oh; oy++) {
+            const float *t = l->tmp.data + ((size_t)b * oh + oy) * l->cout;
+            for (uint32_t co = 0; co < l->cout; co++) {
+                l->y.data[((size_t)b * l->cout + co) * oh + oy] = t[co] + l->bias->w[co];
+            }
+        }
+    }
+    return PT_OK;
+}
+
+/* Backward of a full-width conv (see above). */
+static int conv_backward_full(pt_ctx *ctx, pt__layer *l, const pt__tensor *dy, int want_dx) {
+    uint32_t n = dy->n, oh = dy->h;
+    size_t NP = (size_t)n * oh, K = (size_t)l->cin * l->kh * l->kw;
+    float *dT = l->tmp.data; /* n*oh x cout */
+    for (uint32_t b = 0; b < n; b++) {
+        for (uint32_t oy = 0; oy < oh; oy++) {
+            float *t = dT + ((size_t)b * oh + oy) * l->cout;
+            for (uint32_t co = 0; co < l->cout; co++) {
+                t[co] = dy->data[((size_t)b * l->cout + co) * oh + oy];
+                l->bias->g[co] += t[co];
+            }
+        }
+    }
+    pt__sgemm(1, 0, l->cout, K, NP, 1.0f, dT, l->cout, l->cols.data, K, 1.0f, l->wt->g, K);
+    if (!want_dx) {
+        return PT_OK;
+    }
+    const pt__tensor *x = l->x;
+    if (pt__tensor_reshape(ctx, &l->dcols, 1, 1, (uint32_t)NP, (uint32_t)K) != PT_OK ||
+        pt__tensor_reshape(ctx, &l->dx, x->n, x->c, x->h, x->w) != PT_OK) {
+        return PT_ENOMEM;
+    }
+    pt__sgemm(0, 0, NP, K, l->cout, 1.0f, dT, l->cout, l->wt->w, K, 0.0f, l->dcols.data, K);
+    memset(l->dx.data, 0, pt__tensor_size(&l->dx) * sizeof(float));
+    row2im_full(l, l->dcols.data, oh, &l->dx);
+    return PT_OK;
+}
+
 static int conv_forward(pt_ctx *ctx, pt__layer *l, const pt__tensor *x, uint32_t oh, uint32_t ow) {
+    if (full_width(l, x->w)) {
+        return conv_forward_full(ctx, l, x, oh);
+    }
     uint32_t n = x->n;
     size_t P = (size_t)oh * ow, NP = (size_t)n * P, K = (size_t)l->cin * l->kh * l->kw;
     if (pt__tensor_reshape(ctx, &l->cols, 1, 1, (uint32_t)K, (uint32_t)NP) != PT_OK ||
@@ -453,6 +572,9 @@ static int conv_forward(pt_ctx *ctx, pt__layer *l, const pt__tensor *x, uint32_t
 /* Backward: dtmp gathered from dy; db += row sums; dW += dtmp cols^T; dcols = W^T dtmp;
  * dx = col2im(dcols). */
 static int conv_backward(pt_ctx *ctx, pt__layer *l, const pt__tensor *dy, int want_dx) {
+    if (full_width(l, l->x->w)) {
+        return conv_backward_full(ctx, l, dy, want_dx);
+    }
     uint32_t n = dy->n, oh = dy->h, ow = dy->w;
     size_t P = (size_t)oh * ow, NP = (size_t)n * P, K = (size_t)l->cin * l->kh * l->kw;
     float *dtmp = l->tmp.data; /* the forward's tmp is no longer needed */

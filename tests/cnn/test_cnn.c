@@ -125,6 +125,7 @@ static void test_conv2d_gradients(void **state) {
         {1, 2, 5, 1, 0, 0, 5, 4}, /* vertical filter */
         {3, 2, 1, 3, 0, 1, 1, 6}, /* 1-D conv over a length-6 sequence with 3 channels */
         {1, 2, 3, 3, 1, 1, 3, 18}, /* output 18 wide: im2col's memcpy path (ow >= 16) */
+        {2, 3, 3, 4, 1, 0, 4, 4},  /* full width with padding over h: the transposed path */
     };
     for (size_t t = 0; t < sizeof cfg / sizeof cfg[0]; t++) {
         const uint32_t *c = cfg[t];
@@ -149,44 +150,55 @@ static void test_conv2d_gradients(void **state) {
 
 static void test_conv2d_matches_direct_convolution(void **state) {
     pt_ctx *ctx = *state;
-    pt__params reg;
-    pt__params_init(&reg, ctx);
-    pt__rng rng;
-    pt__rng_seed(&rng, 3);
-    pt__layer *l;
-    assert_int_equal(pt__conv2d_new(ctx, &reg, &rng, 2, 3, 3, 3, 1, 1, &l), PT_OK);
-    pt__tensor x = {0};
-    make_input(ctx, &x, 2, 2, 4, 5, 4);
-    const pt__tensor *y;
-    assert_int_equal(pt__layer_forward(ctx, l, &x, 0, NULL, &y), PT_OK);
-    assert_int_equal(y->h, 4);
-    assert_int_equal(y->w, 5);
-    for (uint32_t b = 0; b < 2; b++) {
-        for (uint32_t co = 0; co < 3; co++) {
-            for (int oy = 0; oy < 4; oy++) {
-                for (int ox = 0; ox < 5; ox++) {
-                    double s = l->bias->w[co];
-                    for (uint32_t ci = 0; ci < 2; ci++) {
-                        for (int i = 0; i < 3; i++) {
-                            for (int j = 0; j < 3; j++) {
-                                int iy = oy + i - 1, ix = ox + j - 1;
-                                if (iy < 0 || iy >= 4 || ix < 0 || ix >= 5) {
-                                    continue;
+    /* a padded 3x3 kernel (im2col) and a full-width kernel (kw == w: the transposed path) */
+    const uint32_t cfg[][4] = {{3, 3, 1, 1}, {3, 5, 1, 0}, {2, 5, 0, 0}};
+    for (size_t t = 0; t < 3; t++) {
+        const int KH = (int)cfg[t][0], KW = (int)cfg[t][1], PH = (int)cfg[t][2], PW = (int)cfg[t][3];
+        pt__params reg;
+        pt__params_init(&reg, ctx);
+        pt__rng rng;
+        pt__rng_seed(&rng, 3);
+        pt__layer *l;
+        assert_int_equal(pt__conv2d_new(ctx, &reg, &rng, 2, 3, (uint32_t)KH, (uint32_t)KW,
+                                        (uint32_t)PH, (uint32_t)PW, &l),
+                         PT_OK);
+        for (int co = 0; co < 3; co++) {
+            l->bias->w[co] = 0.25f * (float)co;
+        }
+        pt__tensor x = {0};
+        make_input(ctx, &x, 2, 2, 4, 5, 4);
+        const pt__tensor *y;
+        assert_int_equal(pt__layer_forward(ctx, l, &x, 0, NULL, &y), PT_OK);
+        int OH = 4 + 2 * PH - KH + 1, OW = 5 + 2 * PW - KW + 1;
+        assert_int_equal(y->h, OH);
+        assert_int_equal(y->w, OW);
+        for (int b = 0; b < 2; b++) {
+            for (int co = 0; co < 3; co++) {
+                for (int oy = 0; oy < OH; oy++) {
+                    for (int ox = 0; ox < OW; ox++) {
+                        double sum = l->bias->w[co];
+                        for (int ci = 0; ci < 2; ci++) {
+                            for (int i = 0; i < KH; i++) {
+                                for (int j = 0; j < KW; j++) {
+                                    int iy = oy + i - PH, ix = ox + j - PW;
+                                    if (iy < 0 || iy >= 4 || ix < 0 || ix >= 5) {
+                                        continue;
+                                    }
+                                    sum += (double)l->wt->w[((co * 2 + ci) * KH + i) * KW + j] *
+                                           x.data[((b * 2 + ci) * 4 + iy) * 5 + ix];
                                 }
-                                s += (double)l->wt->w[((co * 2 + ci) * 3 + i) * 3 + j] *
-                                     x.data[((b * 2 + ci) * 4 + iy) * 5 + ix];
                             }
                         }
+                        float got = y->data[((b * 3 + co) * OH + oy) * OW + ox];
+                        assert_true(fabs(got - sum) < 1e-5);
                     }
-                    float got = y->data[((b * 3 + co) * 4 + oy) * 5 + ox];
-                    assert_true(fabs(got - s) < 1e-5);
                 }
             }
         }
+        pt__tensor_free(ctx, &x);
+        pt__layer_free(ctx, l);
+        pt__params_free(&reg);
     }
-    pt__tensor_free(ctx, &x);
-    pt__layer_free(ctx, l);
-    pt__params_free(&reg);
 }
 
 static void test_dense_gradients(void **state) {
