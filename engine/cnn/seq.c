@@ -8,7 +8,9 @@
  * (pt_walk.h, pt_eval.h). Called by `portrait seq`, `portrait recommend --model` and
  * `portrait eval --model`. docs/SEQ.md explains the model and its measurements.
  *
- * Sections: sequences; sampling and augmentation; (further sections follow in this file).
+ * Sections: sequences; sampling and augmentation; the model (layers, forward, backward);
+ * training; model file; binding and scoring (user vectors, recommendations, the hybrid);
+ * evaluation (pt_seq_eval, the blend on validation); entry points for the tests.
  */
 #include <math.h>
 #include <stdio.h>
@@ -49,6 +51,7 @@ static int cmp_entry_time(const void *a, const void *b) {
     return x->item < y->item ? -1 : x->item > y->item;
 }
 
+/* Order uint32 values ascending (qsort). */
 static int cmp_u32(const void *a, const void *b) {
     uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
     return x < y ? -1 : x > y;
@@ -1035,6 +1038,7 @@ static void put(wbuf *w, const void *data, size_t n) {
     w->len += n;
 }
 
+/* Append a u32, a u64 or an f64 in host order (little-endian on every supported host). */
 static void put32(wbuf *w, uint32_t v) {
     put(w, &v, 4);
 }
@@ -1123,6 +1127,7 @@ static void get(rbuf *r, void *out, size_t n) {
     r->at += n;
 }
 
+/* Read a u32, a u64 or an f64 (0 and `bad` set when the bytes run out). */
 static uint32_t get32(rbuf *r) {
     uint32_t v;
     get(r, &v, 4);
@@ -1526,7 +1531,7 @@ static pt_node_id first_category(const pt_graph *g, pt_node_id v) {
     return PT_NONE;
 }
 
-/* 1 when `v` is among the n sorted... (linear: exclusion lists are short). */
+/* 1 when `v` is one of a[0..n) (a linear scan: exclusion lists are short). */
 static int listed(const pt_node_id *a, size_t n, pt_node_id v) {
     for (size_t i = 0; i < n; i++) {
         if (a[i] == v) {
@@ -1700,6 +1705,7 @@ typedef struct universe {
     uint8_t *tail;       /* [n_items] */
 } universe;
 
+/* Free what universe_make() allocated. */
 static void universe_free(pt_ctx *ctx, universe *u) {
     pt__free(ctx, u->idx);
     pt__free(ctx, u->items);
