@@ -13,11 +13,11 @@
 #        THREADS (service threads, default 2), WRK_T (wrk threads, default 1), CONN (wrk
 #        connections, default 16), BATCH (events per batched request, default 500),
 #        CACHE_MS (--cache-ms, default 1000; 0 computes every recommendation), WRITE_THREADS
-#        and WRITE_CONN (service threads and wrk connections of the ingest runs, default 32
-#        and 64: a post waits for its fsync without using CPU, and more posts in flight
-#        share one commit; the batched run uses BATCH_CONN, default 8, so that no batch waits
-#        past wrk's 2 s timeout), MIXED_THREADS (service threads of the mixed run, default 8),
-#        KEEP=1 keeps the work directory.
+#        and WRITE_CONN (service threads and wrk connections of the ingest runs, default
+#        THREADS and 64: posts in flight together share one commit, so single events want
+#        many connections; the batched run uses BATCH_CONN, default 8, so that no batch waits
+#        past wrk's 2 s timeout), MIXED_THREADS (service threads of the mixed run, default
+#        THREADS), KEEP=1 keeps the work directory.
 set -eu
 
 BUILD=${1:-build-http}
@@ -30,10 +30,10 @@ WRK_T=${WRK_T:-1}
 CONN=${CONN:-16}
 BATCH=${BATCH:-500}
 CACHE_MS=${CACHE_MS:-1000}
-WRITE_THREADS=${WRITE_THREADS:-32}
+WRITE_THREADS=${WRITE_THREADS:-$THREADS}
 WRITE_CONN=${WRITE_CONN:-64}
 BATCH_CONN=${BATCH_CONN:-8}
-MIXED_THREADS=${MIXED_THREADS:-8}
+MIXED_THREADS=${MIXED_THREADS:-$THREADS}
 LUA="$PWD/tools/bench"
 
 [ -x "$P" ] || { echo "bench_http: build $P first" >&2; exit 1; }

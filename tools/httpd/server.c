@@ -17,6 +17,9 @@
  * Each worker thread has its own pt_ctx (error messages), a pt_rec_scratch per model, a
  * breadth-first buffer for neighbourhoods and a memfd for SPARQL results, made on its first
  * request and kept until the service stops.
+ * Event batches are not appended by the workers: h_events suspends the connection and queues
+ * the batch for the writer threads (WRITERS), which append, sync and resume it, so a batch
+ * waiting for its fsync never holds a worker, and batches in flight share commits.
  */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -39,9 +42,7 @@
 #include "http_parse.h"
 #include "httpd.h"
 #include "portrait/portrait.h"
-#ifdef PT_HTTPD_LIVE
 #include "portrait/pt_live.h"
-#endif
 
 /* The page of GET /, embedded at build time from tools/httpd/page.html (embed.cmake). */
 extern const unsigned char httpd_page[];
@@ -91,6 +92,11 @@ typedef struct worker {
 #define CACHE_SLOTS 4096
 #define CACHE_STRIPES 64
 #define USER_VER_SLOTS 65536
+/* Threads that append event batches. A batch waits for its commit's fsync in one of them (no
+ * CPU), and batches in flight together share one fsync (group commit), so there are more of
+ * them than cores; the pool's workers stay free for reads meanwhile. */
+#define WRITERS 16
+typedef struct ev_job ev_job;
 typedef struct cache_slot {
     char key[160];
     char *body;
@@ -114,6 +120,13 @@ struct httpd {
     uint64_t rec_gen;        /* bumped whenever the recommenders are rebuilt */
     char *seq_path;          /* --seq-model, or NULL */
     pthread_mutex_t sync_mu; /* see sync_models */
+    /* writer threads of POST /v1/events (h_events): a queue of jobs */
+    pthread_mutex_t wq_mu;
+    pthread_cond_t wq_cv;
+    ev_job *wq_head, *wq_tail;
+    int wq_stop;
+    pthread_t writers[WRITERS];
+    int n_writers;
     _Atomic uint64_t appended;
     uint64_t synced;
     _Atomic uint64_t syncs;
@@ -134,6 +147,20 @@ struct httpd {
     _Atomic uint32_t user_ver[USER_VER_SLOTS]; /* bumped by a user's events (hashed by node) */
 };
 
+/* An event batch handed to the writer threads (see h_events): the connection is suspended
+ * meanwhile, and resumed with the outcome filled in. */
+struct ev_job {
+    struct ev_job *next;
+    struct req *r;
+    struct MHD_Connection *c;
+    pt_event_batch *b;
+    pt_live_event *ev;
+    size_t n;
+    int rc;            /* outcome of the append */
+    uint64_t first;
+    char msg[512];
+};
+
 /* One request (MHD's con_cls), made when its URI arrives and freed when it completes. */
 typedef struct req {
     httpd *h;
@@ -145,6 +172,8 @@ typedef struct req {
     int too_large;
     char *body;
     size_t body_len, body_cap;
+    ev_job *job;       /* an event batch being written, or done */
+    int job_done;
 } req;
 
 /* --- small helpers ------------------------------------------------------------------------- */
@@ -1310,6 +1339,9 @@ static void free_models(httpd *h) {
 }
 
 #ifdef PT_HTTPD_LIVE
+static void run_job(httpd *h, ev_job *job);
+static enum MHD_Result events_done(struct MHD_Connection *c, req *r);
+
 /* HTTP status for a failed write: 503 when the store cannot take writes now (read-only, full
  * disk, I/O error), 400 for bad input, 500 otherwise. */
 static int write_status(int rc) {
@@ -1381,19 +1413,62 @@ static enum MHD_Result h_events(struct MHD_Connection *c, req *r, worker *w,
     for (size_t i = 0; i < n; i++) {
         ev[i] = *pt_event_batch_get(b, i);
     }
-    uint64_t first = 0;
-    char msg[512] = "";
+    ev_job *job = calloc(1, sizeof *job);
+    if (job == NULL) {
+        free(ev);
+        pt_event_batch_free(b);
+        return respond_error(c, r, 503, NULL, NULL, "out of memory");
+    }
+    job->r = r;
+    job->c = c;
+    job->b = b;
+    job->ev = ev;
+    job->n = n;
+    if (h->n_writers == 0) {
+        run_job(h, job); /* no writer threads (read-only store): in this worker */
+        r->job = job;
+        r->job_done = 1;
+        return events_done(c, r);
+    }
+    /* Suspend first, then queue: a writer may resume the connection as soon as it sees the
+     * job. The queue refuses jobs once the service is stopping (then: 503). */
+    MHD_suspend_connection(c);
+    pthread_mutex_lock(&h->wq_mu);
+    int stopping = h->wq_stop;
+    if (!stopping) {
+        if (h->wq_tail != NULL) {
+            h->wq_tail->next = job;
+        } else {
+            h->wq_head = job;
+        }
+        h->wq_tail = job;
+        r->job = job;
+        pthread_cond_signal(&h->wq_cv);
+    }
+    pthread_mutex_unlock(&h->wq_mu);
+    if (stopping) {
+        MHD_resume_connection(c);
+        free(job);
+        free(ev);
+        pt_event_batch_free(b);
+        return respond_error(c, r, 503, NULL, NULL, "the service is stopping");
+    }
+    return MHD_YES;
+}
+
+/* Append one job's events durably, sync the recommenders, and mark the posting users'
+ * cached answers stale, all before the acknowledgement. Runs in a writer thread. */
+static void run_job(httpd *h, ev_job *job) {
     pthread_rwlock_rdlock(&h->store_lock);
-    rc = pt_store_append_events(h->st, ev, n, &first);
-    if (rc != PT_OK) {
-        snprintf(msg, sizeof msg, "%s", pt_ctx_errmsg(h->ctx));
+    job->rc = pt_store_append_events(h->st, job->ev, job->n, &job->first);
+    if (job->rc != PT_OK) {
+        snprintf(job->msg, sizeof job->msg, "%s", pt_ctx_errmsg(h->ctx));
     } else {
         sync_models(h);
-        /* The posting users' cached recommendations go before the acknowledgement. */
         pt_graph *g = pt_store_graph(h->st);
         pt_graph_rdlock(g);
-        for (size_t i = 0; i < n; i++) {
-            pt_node_id u = pt_graph_resolve(g, ev[i].user, PT_CLASS_USER);
+        for (size_t i = 0; i < job->n; i++) {
+            pt_node_id u = pt_graph_resolve(g, job->ev[i].user, PT_CLASS_USER);
             if (u != PT_NONE) {
                 atomic_fetch_add(user_ver(h, u), 1);
             }
@@ -1401,8 +1476,48 @@ static enum MHD_Result h_events(struct MHD_Connection *c, req *r, worker *w,
         pt_graph_unlock(g);
     }
     pthread_rwlock_unlock(&h->store_lock);
-    free(ev);
-    pt_event_batch_free(b);
+    free(job->ev);
+    job->ev = NULL;
+    pt_event_batch_free(job->b);
+    job->b = NULL;
+}
+
+/* A writer thread: take jobs until the service stops and the queue is empty; resume each
+ * job's connection when it is done (MHD then calls on_request, which answers). */
+static void *writer_main(void *arg) {
+    httpd *h = arg;
+    for (;;) {
+        pthread_mutex_lock(&h->wq_mu);
+        while (h->wq_head == NULL && !h->wq_stop) {
+            pthread_cond_wait(&h->wq_cv, &h->wq_mu);
+        }
+        ev_job *job = h->wq_head;
+        if (job == NULL) {
+            pthread_mutex_unlock(&h->wq_mu);
+            return NULL; /* stopping, nothing left */
+        }
+        h->wq_head = job->next;
+        if (h->wq_head == NULL) {
+            h->wq_tail = NULL;
+        }
+        pthread_mutex_unlock(&h->wq_mu);
+        run_job(h, job);
+        job->r->job_done = 1;
+        MHD_resume_connection(job->c);
+    }
+}
+
+/* Answer a finished event job (on_request after the resume). */
+static enum MHD_Result events_done(struct MHD_Connection *c, req *r) {
+    httpd *h = r->h;
+    ev_job *job = r->job;
+    r->job = NULL;
+    int rc = job->rc;
+    size_t n = job->n;
+    uint64_t first = job->first;
+    char msg[512];
+    snprintf(msg, sizeof msg, "%s", job->msg);
+    free(job);
     if (rc != PT_OK) {
         return respond_error(c, r, write_status(rc), NULL, NULL, "events not stored: %s", msg);
     }
@@ -1519,6 +1634,9 @@ static void on_done(void *cls, struct MHD_Connection *c, void **con_cls,
         atomic_fetch_add(&h->lat_bucket[r->route][b], 1);
         atomic_fetch_add(&h->lat_sum_us[r->route], (uint64_t)(dt * 1e6));
     }
+    if (r->job != NULL && r->job_done) {
+        free(r->job); /* finished, never answered (the connection went away) */
+    }
     free(r->uri);
     free(r->body);
     free(r);
@@ -1631,6 +1749,12 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
         return respond_error(c, r, 413, NULL, NULL, "the body is larger than %zu bytes",
                              h->o.max_body);
     }
+#ifdef PT_HTTPD_LIVE
+    if (r->job != NULL) {
+        /* Called again after the writer resumed the connection (or spuriously before). */
+        return r->job_done ? events_done(c, r) : MHD_YES;
+    }
+#endif
     worker *w = worker_get(h);
     t = malloc(sizeof *t);
     if (w == NULL || t == NULL) {
@@ -1711,6 +1835,15 @@ int httpd_port(const httpd *h) {
 
 /* Free everything of h that exists (the daemon is stopped first). */
 static void teardown(httpd *h) {
+    /* Writers first: they finish every queued batch and resume its connection, and no batch
+     * is queued after wq_stop, so no connection is left suspended when the daemon stops. */
+    pthread_mutex_lock(&h->wq_mu);
+    h->wq_stop = 1;
+    pthread_cond_broadcast(&h->wq_cv);
+    pthread_mutex_unlock(&h->wq_mu);
+    for (int i = 0; i < h->n_writers; i++) {
+        pthread_join(h->writers[i], NULL);
+    }
     if (h->d != NULL) {
         MHD_stop_daemon(h->d);
     }
@@ -1726,6 +1859,8 @@ static void teardown(httpd *h) {
     pthread_key_delete(h->wkey);
     pthread_mutex_destroy(&h->wmu);
     pthread_mutex_destroy(&h->sync_mu);
+    pthread_mutex_destroy(&h->wq_mu);
+    pthread_cond_destroy(&h->wq_cv);
     pthread_rwlock_destroy(&h->store_lock);
     pthread_rwlock_destroy(&h->rec_lock);
     if (h->cache != NULL) {
@@ -1796,6 +1931,8 @@ int httpd_start(const httpd_opts *o, httpd **out, char *err, size_t cap) {
     pthread_rwlock_init(&h->rec_lock, NULL);
     pthread_mutex_init(&h->wmu, NULL);
     pthread_mutex_init(&h->sync_mu, NULL);
+    pthread_mutex_init(&h->wq_mu, NULL);
+    pthread_cond_init(&h->wq_cv, NULL);
     pthread_key_create(&h->wkey, NULL);
     h->started = now_s();
     if (o->cache_ms > 0) {
@@ -1844,7 +1981,16 @@ int httpd_start(const httpd_opts *o, httpd **out, char *err, size_t cap) {
         teardown(h);
         return 4;
     }
-    unsigned flags = MHD_USE_EPOLL_INTERNAL_THREAD | MHD_USE_TURBO;
+#ifdef PT_HTTPD_LIVE
+    /* The writer threads start before the daemon, so every request sees the final count. A
+     * read-only store gets none: its writes fail at once, in the worker (h_events). */
+    for (int i = 0; i < WRITERS && !o->read_only; i++) {
+        if (pthread_create(&h->writers[h->n_writers], NULL, writer_main, h) == 0) {
+            h->n_writers++;
+        }
+    }
+#endif
+    unsigned flags = MHD_USE_EPOLL_INTERNAL_THREAD | MHD_USE_TURBO | MHD_ALLOW_SUSPEND_RESUME;
     if (v6) {
         flags |= MHD_USE_IPv6;
     }
