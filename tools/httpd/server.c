@@ -1548,6 +1548,12 @@ static enum MHD_Result h_erase(struct MHD_Connection *c, req *r, const hp_target
         pthread_rwlock_unlock(&h->store_lock);
         return respond_error(c, r, 404, "id", NULL, "no user '%s' in the store", id);
     }
+    if (h->o.read_only) {
+        /* Known before touching anything: the recommenders stay as they are. */
+        pthread_rwlock_unlock(&h->store_lock);
+        return respond_error(c, r, 503, NULL, NULL,
+                             "user not erased: the store is open read-only (--read-only)");
+    }
     char *iri = strdup(pt_graph_node_str(g, u));
     if (iri == NULL) {
         pthread_rwlock_unlock(&h->store_lock);
