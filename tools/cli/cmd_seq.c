@@ -134,7 +134,9 @@ static int run_train(cli_args *a) {
     int vectors = !cli_flag(a, "no-vectors");
     pt_ctx *ctx;
     pt_store *st;
-    ex = cli_open_store(a, vectors, &ctx, &st);
+    /* Train on a read-only view (no writer lock held for minutes); the vectors are written
+     * afterwards through a second, writing open of the store. */
+    ex = cli_open_store(a, 0, &ctx, &st);
     if (ex != 0) {
         return ex;
     }
@@ -183,19 +185,37 @@ static int run_train(cli_args *a) {
         rc = pt_seq_save(ctx, m, out);
     }
     uint64_t n_vec = 0;
+    pt_ctx *wctx = NULL;
+    pt_store *wst = NULL;
+    pt_store_close(st);
+    st = NULL;
     if (rc == PT_OK && vectors) {
-        rc = pt_seq_bind(ctx, m, g, NULL);
+        cli_progress_done();
+        ex = cli_open_store(a, 1, &wctx, &wst);
+        if (ex != 0) {
+            pt_seq_model_free(m);
+            pt_split_free(val);
+            pt_ctx_free(ctx);
+            return ex;
+        }
+        pt_graph *wg = pt_store_graph(wst);
+        rc = pt_seq_bind(ctx, m, wg, NULL);
         if (rc == PT_OK) {
-            rc = pt_seq_store_user_vectors(ctx, m, g, &n_vec);
+            rc = pt_seq_store_user_vectors(ctx, m, wg, &n_vec);
         }
         if (rc == PT_OK) {
-            rc = pt_store_commit(st, g, "seq train");
+            rc = pt_store_commit(wst, wg, "seq train");
             is_store = rc != PT_OK;
+            if (rc != PT_OK) {
+                cli_err(a, "%s", pt_ctx_errmsg(wctx));
+            }
         }
     }
     cli_progress_done();
     if (rc != PT_OK) {
-        cli_err(a, "%s", pt_ctx_errmsg(ctx));
+        if (!is_store) {
+            cli_err(a, "%s", pt_ctx_errmsg(ctx));
+        }
     } else {
         char aug[64];
         printf("trained in %s: %s users, %s items, L %u, dim %u, %u epochs, augment %s, "
@@ -213,7 +233,8 @@ static int run_train(cli_args *a) {
     }
     pt_split_free(val);
     pt_seq_model_free(m);
-    pt_store_close(st);
+    pt_store_close(wst);
+    pt_ctx_free(wctx);
     pt_ctx_free(ctx);
     return rc == PT_EINVAL ? EXIT_INPUT : cli_exit_for(rc, is_store);
 }
@@ -286,7 +307,8 @@ const cli_cmd cmd_seq = {
     "trains on all but each user's latest interaction and picks the weight of the hybrid\n"
     "(recommend --model hybrid) on those held-out items; a number sets it. The model file is\n"
     "versioned and checksummed; each user's vector (2 x dim floats) is stored on the user\n"
-    "node as pt:sequenceEmbedding (not with --no-vectors).\n"
+    "node as pt:sequenceEmbedding (not with --no-vectors) in one commit after training (the\n"
+    "store is read, not locked, while the model trains).\n"
     "\n"
     "  --L N            items read before each target (default 5)\n"
     "  --dim N          embedding size (default 50)\n"
