@@ -659,6 +659,70 @@ static void test_eval_protocol(void **state) {
     pt_graph_free(g);
 }
 
+/* Every allocation failure in training, saving, loading, binding and recommending is a clean
+ * PT_ENOMEM with nothing leaked (LeakSanitizer checks under ASan), until the call succeeds. */
+static void test_out_of_memory(void **state) {
+    pt_ctx *ctx = *state;
+    pt_graph *g = cycle_shop(ctx, 6, 8, 4);
+    pt_seq_params p;
+    tiny_params(&p);
+    p.epochs = 1;
+    p.batch = 8;
+    pt_seq_model *m = NULL;
+    int rc = PT_ENOMEM, n = 0;
+    for (n = 1; n < 5000 && rc != PT_OK; n++) {
+        pt__ctx_fail_after(ctx, (uint64_t)n);
+        rc = pt_seq_train(ctx, g, &p, NULL, NULL, &m);
+        pt__ctx_fail_after(ctx, 0);
+        if (rc != PT_OK) {
+            assert_int_equal(rc, PT_ENOMEM);
+            assert_null(m);
+        }
+    }
+    assert_int_equal(rc, PT_OK);
+    print_message("training succeeded from allocation %d on\n", n - 1);
+    char path[] = "/tmp/test_seq_oom_XXXXXX";
+    int fd = mkstemp(path);
+    assert_true(fd >= 0);
+    close(fd);
+    assert_int_equal(pt_seq_save(ctx, m, path), PT_OK);
+    pt_seq_model *l = NULL;
+    rc = PT_ENOMEM;
+    for (n = 1; n < 5000 && rc != PT_OK; n++) {
+        pt__ctx_fail_after(ctx, (uint64_t)n);
+        rc = pt_seq_load(ctx, path, &l);
+        pt__ctx_fail_after(ctx, 0);
+        if (rc != PT_OK) {
+            assert_int_equal(rc, PT_ENOMEM);
+            assert_null(l);
+        }
+    }
+    assert_int_equal(rc, PT_OK);
+    remove(path);
+    rc = PT_ENOMEM;
+    pt_node_id u = pt_graph_lookup(g, "https://t.example/user/1", 24, PT_TERM_IRI);
+    for (n = 1; n < 5000 && rc != PT_OK; n++) {
+        pt__ctx_fail_after(ctx, (uint64_t)n);
+        rc = pt_seq_bind(ctx, l, g, NULL);
+        if (rc == PT_OK) {
+            pt_rec_query q;
+            pt_rec_query_init(&q, u, 3);
+            pt_rec_item out[3];
+            size_t n_out;
+            int flags;
+            rc = pt_seq_recommend(ctx, l, NULL, NULL, -1.0, &q, out, &n_out, &flags);
+        }
+        pt__ctx_fail_after(ctx, 0);
+        if (rc != PT_OK) {
+            assert_int_equal(rc, PT_ENOMEM);
+        }
+    }
+    assert_int_equal(rc, PT_OK);
+    pt_seq_model_free(l);
+    pt_seq_model_free(m);
+    pt_graph_free(g);
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(test_extract_orders_by_time, ctx_up, ctx_down),
@@ -674,6 +738,7 @@ int main(void) {
         cmocka_unit_test_setup_teardown(test_bad_input, ctx_up, ctx_down),
         cmocka_unit_test_setup_teardown(test_recommend_seq_and_hybrid, ctx_up, ctx_down),
         cmocka_unit_test_setup_teardown(test_eval_protocol, ctx_up, ctx_down),
+        cmocka_unit_test_setup_teardown(test_out_of_memory, ctx_up, ctx_down),
     };
     return cmocka_run_group_tests_name("seq", tests, NULL, NULL);
 }
