@@ -1,6 +1,7 @@
 #!/bin/sh
 # demo.sh - Portrait's main job on the bundled sample shop, with the embedded default store
-# (./portrait.db, or $PORTRAIT_STORE): import the shop, then show what the graph knows.
+# (./portrait.db, or $PORTRAIT_STORE): import the shop, then show what the graph knows, what
+# the reviews say, and the HTTP service taking an event and answering with it.
 # Importing again is harmless: the graph is a set, repeated events fold into one edge.
 set -eu
 cd "$(dirname "$0")/.."
@@ -38,3 +39,28 @@ echo
 echo "== portrait profile --user 117 --top 2 --similar 0 --recs 0   (likes and dislikes from reviews)"
 $P profile --user 117 --top 2 --similar 0 --recs 0 | sed -e 's/,"likes"/\n "likes"/' -e 's/,"dislikes"/\n "dislikes"/' |
     cut -c1-400
+echo
+echo "== portrait serve --port 0 &   (the HTTP service on a free port; posted events are durable and seen at once)"
+$P serve --port 0 2> build/demo-serve.log &
+srv=$!
+trap 'kill $srv 2>/dev/null' EXIT
+url=""
+for _ in $(seq 100); do
+    url=$(sed -n 's|.*listening on \(http://[^ ]*\)/ .*|\1|p' build/demo-serve.log)
+    [ -n "$url" ] && break
+    sleep 0.1
+done
+[ -n "$url" ] || { cat build/demo-serve.log >&2; exit 1; }
+echo "-- GET /v1/health"
+curl -s "$url/v1/health"; echo
+echo "-- POST /v1/events   (a new user buys two bicycles)"
+curl -s -X POST -H 'Content-Type: application/json' "$url/v1/events" \
+    -d '[{"user":"new-1","item":"208","action":"purchased"},{"user":"new-1","item":"38","action":"purchased"}]'; echo
+echo "-- GET /v1/users/new-1/recommendations?k=3   (the very next request knows them)"
+curl -s "$url/v1/users/new-1/recommendations?k=3"; echo
+echo "-- GET /v1/users/nobody/profile   (an unknown id is a 404 with the reason)"
+curl -s -w ' -> HTTP %{http_code}' "$url/v1/users/nobody/profile"; echo
+kill $srv
+wait $srv 2>/dev/null || true
+trap - EXIT
+echo "(run 'portrait serve' and open http://127.0.0.1:8080/ for the page: profile card, recommendations, the path as a picture)"
