@@ -2,7 +2,7 @@
 # setup.sh - install what Portrait needs from Debian 12 (only the packages that are missing, so
 # it is idempotent and quick the second time), then configure and build into ./build.
 # Run as root on a fresh machine. Options: BUILD_DIR (default build), CMAKE_ARGS; --bench also
-# installs BENCH_PKGS (PyTorch for tools/bench/bench_cnn.sh).
+# installs BENCH_PKGS (PyTorch, scikit-learn, jieba, python-igraph and wrk for tools/bench/).
 set -eu
 cd "$(dirname "$0")/.."
 
@@ -10,9 +10,11 @@ PKGS="build-essential cmake pkg-config zlib1g-dev \
   librdf0-dev libraptor2-dev librasqal3-dev libserd-dev \
   libigraph-dev libopenblas-dev libxml2-dev libsqlite3-dev libmicrohttpd-dev libicu-dev \
   libgraphviz-dev libcmocka-dev libstemmer-dev wordnet-base \
-  raptor2-utils rasqal-utils serdi sqlite3 libpng-dev libjpeg-dev dataset-fashion-mnist"
-# Reference implementations the benchmarks compare against, only with --bench.
-BENCH_PKGS="python3-torch python3-numpy"
+  raptor2-utils rasqal-utils serdi sqlite3 libpng-dev libjpeg-dev dataset-fashion-mnist \
+  curl chromium"
+# curl: the demo and the service's crash test talk HTTP; chromium: the page's browser test.
+# Reference implementations and load tools the benchmarks compare against, only with --bench.
+BENCH_PKGS="python3-torch python3-numpy python3-sklearn python3-jieba python3-igraph wrk"
 if [ "${1:-}" = "--bench" ]; then
   PKGS="$PKGS $BENCH_PKGS"
 fi
