@@ -62,20 +62,18 @@ float pt__walk_alias(const uint32_t *dst, const float *w, uint32_t n, double alp
     for (uint32_t j = 0; j < n; j++) {
         tot += w[j];
     }
-    for (uint32_t j = 0; j < n; j++) {
-        pa[j] = (float)(alpha == 1.0 ? w[j] / tot : pow(w[j] / tot, alpha));
-    }
-    for (uint32_t j = 0; j < n; j++) {
-        qv[j] = alpha == 1.0 ? w[j] : pow(w[j], alpha);
-        tot_a += qv[j];
-    }
+    /* One pow per entry: x_j = (w_j / tot)^alpha is the P3alpha term, w_j^alpha = x_j tot^alpha
+     * is proportional to it (the alias table only needs proportions), and c = sum x_j. */
     double c = 0.0;
+    for (uint32_t j = 0; j < n; j++) {
+        double x = alpha == 1.0 ? w[j] / tot : pow(w[j] / tot, alpha);
+        pa[j] = (float)x;
+        qv[j] = x;
+        tot_a += x;
+        c += x;
+    }
     if (alpha == 1.0) {
         c = 1.0;
-    } else {
-        for (uint32_t j = 0; j < n; j++) {
-            c += pow(w[j] / tot, alpha);
-        }
     }
     uint32_t ns = 0, nl = 0;
     for (uint32_t j = 0; j < n; j++) {
