@@ -368,6 +368,9 @@ struct pt_seq_model {
     pt__tensor cat, dcat, dz, dpu, dX, dq, dbias, dh, dv;
     float *xu;           /* [batch x 2d] the user vectors [z; P_u] */
     size_t xu_cap;
+    uint32_t *ids;       /* [batch x k] candidate rows of a training batch */
+    float *logit;        /* [2 x batch x k] their logits and logit gradients */
+    size_t ids_cap;
     /* binding to a graph */
     const pt_graph *bound;
     pt__seqs bs;         /* the bound graph's sequences */
@@ -497,6 +500,8 @@ void pt_seq_model_free(pt_seq_model *m) {
         pt__tensor_free(ctx, ts[i]);
     }
     pt__free(ctx, m->xu);
+    pt__free(ctx, m->ids);
+    pt__free(ctx, m->logit);
     pt__params_free(&m->reg);
     pt__free(ctx, m->names);
     pt__free(ctx, m->name_off);
@@ -650,14 +655,22 @@ static int batch_grad(pt_seq_model *m, const uint32_t *win, const uint32_t *user
     const pt__tensor *q, *bias, *dx;
     PT_TRY(forward_users(m, win, users, n, train, rng, NULL));
     /* Gather the candidates' output embeddings and biases (absent negatives read row 0 and are
-     * masked out below). */
-    uint32_t *ids = pt__malloc(ctx, (size_t)n * k * sizeof *ids);
-    float *logit = pt__malloc(ctx, (size_t)n * k * 2 * sizeof *logit);
-    if (ids == NULL || logit == NULL) {
-        pt__free(ctx, ids);
-        pt__free(ctx, logit);
-        return pt__error(ctx, PT_ENOMEM, "seq: out of memory for a batch");
+     * masked out below). The buffers live in the model and grow to the largest batch. */
+    size_t need = (size_t)n * k;
+    if (need > m->ids_cap) {
+        uint32_t *ni = pt__realloc(ctx, m->ids, need * sizeof *ni);
+        if (ni != NULL) {
+            m->ids = ni;
+        }
+        float *nl = ni != NULL ? pt__realloc(ctx, m->logit, need * 2 * sizeof *nl) : NULL;
+        if (nl == NULL) {
+            return pt__error(ctx, PT_ENOMEM, "seq: out of memory for a batch");
+        }
+        m->logit = nl;
+        m->ids_cap = need;
     }
+    uint32_t *ids = m->ids;
+    float *logit = m->logit;
     float *dlogit = logit + (size_t)n * k;
     for (size_t i = 0; i < (size_t)n * k; i++) {
         ids[i] = cand[i] == UINT32_MAX ? 0 : cand[i];
@@ -667,7 +680,7 @@ static int batch_grad(pt_seq_model *m, const uint32_t *win, const uint32_t *user
         rc = pt__embedding_forward(ctx, m->emb_bias, ids, n, k, &bias);
     }
     if (rc != PT_OK) {
-        goto out;
+        goto done;
     }
     double sum = 0.0;
     uint64_t scored = 0;
@@ -706,7 +719,7 @@ static int batch_grad(pt_seq_model *m, const uint32_t *win, const uint32_t *user
         rc = pt__tensor_reshape(ctx, &m->dpu, n, 1, 1, d);
     }
     if (rc != PT_OK) {
-        goto out;
+        goto done;
     }
     for (uint32_t b = 0; b < n; b++) {
         const float *x = m->xu + (size_t)b * d2;
@@ -736,7 +749,7 @@ static int batch_grad(pt_seq_model *m, const uint32_t *win, const uint32_t *user
         rc = pt__embedding_backward(ctx, m->emb_user, &m->dpu);
     }
     if (rc != PT_OK) {
-        goto out;
+        goto done;
     }
     /* z = relu(fc1(dropout(cat))) */
     rc = pt__layer_backward(ctx, m->relu_fc, &m->dz, 1, &dx);
@@ -747,19 +760,19 @@ static int batch_grad(pt_seq_model *m, const uint32_t *win, const uint32_t *user
         rc = pt__layer_backward(ctx, m->drop, dx, 1, &dx);
     }
     if (rc != PT_OK) {
-        goto out;
+        goto done;
     }
     /* dx is n x feat (dense input gradient, shaped like cat): split it. */
     const float *dcat = dx->data;
     rc = pt__tensor_reshape(ctx, &m->dX, n, 1, L, d);
     if (rc != PT_OK) {
-        goto out;
+        goto done;
     }
     memset(m->dX.data, 0, pt__tensor_size(&m->dX) * sizeof(float));
     if (m->p.n_v > 0) {
         rc = pt__tensor_reshape(ctx, &m->dv, n, m->p.n_v, 1, d);
         if (rc != PT_OK) {
-            goto out;
+            goto done;
         }
         for (uint32_t b = 0; b < n; b++) {
             memcpy(m->dv.data + (size_t)b * m->p.n_v * d, dcat + (size_t)b * m->feat,
@@ -768,7 +781,7 @@ static int batch_grad(pt_seq_model *m, const uint32_t *win, const uint32_t *user
         const pt__tensor *dxv;
         rc = pt__layer_backward(ctx, m->conv_v, &m->dv, 1, &dxv);
         if (rc != PT_OK) {
-            goto out;
+            goto done;
         }
         for (size_t i = 0; i < pt__tensor_size(&m->dX); i++) {
             m->dX.data[i] += dxv->data[i];
@@ -777,7 +790,7 @@ static int batch_grad(pt_seq_model *m, const uint32_t *win, const uint32_t *user
     for (uint32_t h = 0; h < L && m->p.n_h > 0; h++) {
         rc = pt__tensor_reshape(ctx, &m->dh, n, m->p.n_h, 1, 1);
         if (rc != PT_OK) {
-            goto out;
+            goto done;
         }
         size_t at = (size_t)m->p.n_v * d + (size_t)h * m->p.n_h;
         for (uint32_t b = 0; b < n; b++) {
@@ -793,16 +806,13 @@ static int batch_grad(pt_seq_model *m, const uint32_t *win, const uint32_t *user
             rc = pt__layer_backward(ctx, m->conv_h[h], g2, 1, &g3);
         }
         if (rc != PT_OK) {
-            goto out;
+            goto done;
         }
         for (size_t i = 0; i < pt__tensor_size(&m->dX); i++) {
             m->dX.data[i] += g3->data[i];
         }
     }
     rc = pt__embedding_backward(ctx, m->emb_in, &m->dX);
-out:
-    pt__free(ctx, ids);
-    pt__free(ctx, logit);
 done:
     return rc;
 }
