@@ -27,6 +27,12 @@ echo
 echo "== portrait profile --user 65 --top 3 --similar 3 --recs 2   (the user's portrait, 用户画像)"
 $P profile --user 65 --top 3 --similar 3 --recs 2
 echo
+echo "== portrait seq train --epochs 20 --dim 16   (a behaviour-sequence CNN, Caser-style, on the shop's events)"
+$P seq train --epochs 20 --dim 16 --model build/demo-shop.seq | grep -v '^epoch'
+echo
+echo "== portrait recommend --user 65 --k 5 --model hybrid --seq-model build/demo-shop.seq"
+$P recommend --user 65 --k 5 --model hybrid --seq-model build/demo-shop.seq
+echo
 echo "== portrait text train on 3,000 labelled reviews (portrait-gen --reviews), then predict"
 ./build/portrait-gen --reviews 3000 --seed 7 --out build/demo-reviews.csv 2>/dev/null
 $P text train --data build/demo-reviews.csv --model build/demo-sentiment.ptm
