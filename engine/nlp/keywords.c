@@ -13,8 +13,11 @@
  * and "life" only when the pair carries more weight than either word alone).
  */
 #include <math.h>
+#include <pthread.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "nlp/nlp.h"
 
@@ -198,6 +201,142 @@ static int latin_end(const char *s, size_t len) {
 }
 
 /* Extract keywords (see the file comment). */
+/* Pre-tokenised documents: for each document its candidate tokens in order as records of
+ * (u32 token position, u32 length, the bytes), and a record of length 0 where a token that is
+ * not a candidate breaks the run of adjacent candidates (phrases never span it). Made by worker
+ * threads so that ICU's segmentation, the bulk of the work, runs on every core; the interning
+ * that follows reads them in document order, so the result is the serial one. */
+typedef struct pretok {
+    char *buf;
+    size_t len, cap;
+    size_t *doc_off; /* [n_docs + 1] */
+} pretok;
+
+typedef struct tok_job {
+    const pt_tokenizer *tk;
+    const char *const *docs;
+    size_t lo, hi;
+    pretok out;
+    size_t bad_doc; /* first document that failed, or SIZE_MAX */
+    int rc;
+} tok_job;
+
+/* Append one record. */
+static int rec_put(pt_ctx *ctx, pretok *p, uint32_t pos, const char *text, uint32_t len) {
+    if (pt__grow(ctx, (void **)&p->buf, &p->cap, p->len + 8 + len, 1) != PT_OK) {
+        return PT_ENOMEM;
+    }
+    memcpy(p->buf + p->len, &pos, 4);
+    memcpy(p->buf + p->len + 4, &len, 4);
+    memcpy(p->buf + p->len + 8, text, len);
+    p->len += 8 + len;
+    return PT_OK;
+}
+
+/* Tokenise documents [lo, hi) with tokenizer `tk` into j->out (doc_off relative to lo); the
+ * records are allocated on the caller's ctx, which the library's allocation hooks allow from
+ * any thread (as pt_recommend_many's scratches do). */
+static int pretokenize(const pt_tokenizer *orig, pt_tokenizer *tk, tok_job *j) {
+    pt_ctx *ctx = pt__tokenizer_ctx(orig);
+    j->out.doc_off = pt__malloc(ctx, (j->hi - j->lo + 1) * sizeof *j->out.doc_off);
+    if (j->out.doc_off == NULL) {
+        return PT_ENOMEM;
+    }
+    for (size_t d = j->lo; d < j->hi; d++) {
+        j->out.doc_off[d - j->lo] = j->out.len;
+        const pt_token *t;
+        size_t nt;
+        const char *doc = j->docs[d] != NULL ? j->docs[d] : "";
+        int rc = pt_tokenizer_run(tk, doc, strlen(doc), &t, &nt);
+        if (rc != PT_OK) {
+            j->bad_doc = d;
+            return rc;
+        }
+        int brk = 0;
+        for (size_t i = 0; i < nt; i++) {
+            if (!is_cand(orig, &t[i])) {
+                brk = 1;
+                continue;
+            }
+            if (brk && rec_put(ctx, &j->out, 0, "", 0) != PT_OK) {
+                return PT_ENOMEM;
+            }
+            brk = 0;
+            if (rec_put(ctx, &j->out, (uint32_t)i, t[i].text, (uint32_t)t[i].len) != PT_OK) {
+                return PT_ENOMEM;
+            }
+        }
+    }
+    j->out.doc_off[j->hi - j->lo] = j->out.len;
+    return PT_OK;
+}
+
+/* Thread body: its own ctx (for the tokenizer's messages) and a clone of the tokenizer. */
+static void *tok_worker(void *arg) {
+    tok_job *j = arg;
+    pt_ctx *ctx = NULL;
+    pt_tokenizer *tk = NULL;
+    j->rc = pt_ctx_new(&ctx);
+    if (j->rc == PT_OK) {
+        j->rc = pt__tokenizer_clone(j->tk, ctx, &tk);
+    }
+    if (j->rc == PT_OK) {
+        j->rc = pretokenize(j->tk, tk, j);
+    }
+    pt_tokenizer_free(tk);
+    pt_ctx_free(ctx);
+    return NULL;
+}
+
+/* Tokenise all documents on up to 4 threads (the calling thread's tokenizer `tk` takes the
+ * first share): jobs[0..*n_jobs) cover the documents in order. PT_OK, or the first failure
+ * (the message names the document). */
+static int pretokenize_all(pt_tokenizer *tk, const char *const *docs, size_t n_docs,
+                           tok_job *jobs, int *n_jobs) {
+    long cpus = sysconf(_SC_NPROCESSORS_ONLN);
+    int nt = cpus < 1 ? 1 : cpus > 4 ? 4 : (int)cpus;
+    if (n_docs < 64) {
+        nt = 1;
+    }
+    pthread_t tid[4];
+    int started[4] = {0, 0, 0, 0};
+    for (int t = 0; t < nt; t++) {
+        memset(&jobs[t], 0, sizeof jobs[t]);
+        jobs[t].tk = tk;
+        jobs[t].docs = docs;
+        jobs[t].lo = n_docs * (size_t)t / (size_t)nt;
+        jobs[t].hi = n_docs * (size_t)(t + 1) / (size_t)nt;
+        jobs[t].bad_doc = SIZE_MAX;
+    }
+    for (int t = 1; t < nt; t++) {
+        started[t] = pthread_create(&tid[t], NULL, tok_worker, &jobs[t]) == 0;
+    }
+    jobs[0].rc = pretokenize(tk, tk, &jobs[0]);
+    for (int t = 1; t < nt; t++) {
+        if (started[t]) {
+            pthread_join(tid[t], NULL);
+        } else {
+            jobs[t].rc = pretokenize(tk, tk, &jobs[t]); /* no thread: do its share here */
+        }
+    }
+    *n_jobs = nt;
+    pt_ctx *ctx = pt__tokenizer_ctx(tk);
+    for (int t = 0; t < nt; t++) {
+        if (jobs[t].rc != PT_OK) {
+            if (t == 0 && jobs[t].rc != PT_ENOMEM) { /* the tokenizer's message is on ctx */
+                pt__error_prefix(ctx, "keywords: document %zu", jobs[t].bad_doc);
+                return jobs[t].rc;
+            }
+            if (jobs[t].rc == PT_ENOMEM) {
+                return pt__error(ctx, PT_ENOMEM, "keywords: out of memory");
+            }
+            return pt__error(ctx, jobs[t].rc, "keywords: document %zu: invalid text",
+                             jobs[t].bad_doc);
+        }
+    }
+    return PT_OK;
+}
+
 int pt_keywords_extract(pt_tokenizer *tk, const char *const *docs, size_t n_docs,
                         const pt_keywords_opts *opts, pt_keyword_set **out) {
     pt_ctx *ctx = pt__tokenizer_ctx(tk);
@@ -210,9 +349,12 @@ int pt_keywords_extract(pt_tokenizer *tk, const char *const *docs, size_t n_docs
     char *join = NULL;
     size_t join_cap = 0;
     pt_keyword_set *ks = NULL;
+    tok_job jobs[4];
+    int n_jobs = 0;
     int rc = PT_OK;
 
     *out = NULL;
+    memset(jobs, 0, sizeof jobs);
     if (opts == NULL) {
         pt_keywords_opts_init(&dflt);
         opts = &dflt;
@@ -242,38 +384,42 @@ int pt_keywords_extract(pt_tokenizer *tk, const char *const *docs, size_t n_docs
         rc = pt__error(ctx, PT_ENOMEM, "keywords: out of memory");
         goto done;
     }
-    /* pass 1: term sequences and document frequencies */
+    /* pass 1: term sequences and document frequencies (tokenised on every core first) */
+    PT_TRY(pretokenize_all(tk, docs, n_docs, jobs, &n_jobs));
     s.off[0] = 0;
-    for (size_t d = 0; d < n_docs; d++) {
-        const pt_token *t;
-        size_t nt;
-        const char *doc = docs[d] != NULL ? docs[d] : "";
-        rc = pt_tokenizer_run(tk, doc, strlen(doc), &t, &nt);
-        if (rc != PT_OK) {
-            pt__error_prefix(ctx, "keywords: document %zu", d);
-            goto done;
-        }
+    for (int jb = 0; jb < n_jobs; jb++)
+    for (size_t d = jobs[jb].lo; d < jobs[jb].hi; d++) {
+        const char *rec = jobs[jb].out.buf + jobs[jb].out.doc_off[d - jobs[jb].lo];
+        const char *rec_end = jobs[jb].out.buf + jobs[jb].out.doc_off[d - jobs[jb].lo + 1];
         long prev = -1;
-        for (size_t i = 0; i < nt; i++) {
-            if (!is_cand(tk, &t[i])) {
-                prev = -1;
+        while (rec < rec_end) {
+            pt_token tok;
+            uint32_t pos, len;
+            memcpy(&pos, rec, 4);
+            memcpy(&len, rec + 4, 4);
+            tok.text = rec + 8;
+            tok.len = len;
+            rec += 8 + len;
+            if (len == 0) {
+                prev = -1; /* a token that is not a candidate stood here */
                 continue;
             }
-            long id = pt__strtab_id(&terms, t[i].text, t[i].len, 1);
+            size_t i = pos;
+            long id = pt__strtab_id(&terms, tok.text, tok.len, 1);
             if (id < 0) {
                 rc = PT_ENOMEM;
                 goto done;
             }
             PT_TRY(seq_push(ctx, &s, (uint32_t)id, (uint32_t)i, UINT32_MAX, UINT32_MAX));
             if (opts->phrases && prev >= 0) {
-                size_t la = terms.len[prev], lb = t[i].len;
+                size_t la = terms.len[prev], lb = tok.len;
                 PT_TRY(pt__grow(ctx, (void **)&join, &join_cap, la + lb + 2, 1));
                 memcpy(join, terms.str[prev], la);
                 size_t jl = la;
-                if (latin_end(terms.str[prev], la) && (unsigned char)t[i].text[0] < 0x80) {
+                if (latin_end(terms.str[prev], la) && (unsigned char)tok.text[0] < 0x80) {
                     join[jl++] = ' ';
                 }
-                memcpy(join + jl, t[i].text, lb);
+                memcpy(join + jl, tok.text, lb);
                 jl += lb;
                 long pid = pt__strtab_id(&terms, join, jl, 1);
                 if (pid < 0) {
@@ -427,6 +573,10 @@ done:
     pt__free(ctx, df);
     pt__free(ctx, c);
     pt__free(ctx, join);
+    for (int t = 0; t < 4; t++) {
+        pt__free(ctx, jobs[t].out.buf);
+        pt__free(ctx, jobs[t].out.doc_off);
+    }
     pt_keyword_set_free(ks);
     return rc;
 }

@@ -23,6 +23,9 @@ const uint32_t *pt__tokenizer_cps(const pt_tokenizer *tk, size_t *n);
  * Returns PT_OK or the errors of pt_tokenizer_run. */
 int pt__tokenizer_normalize(pt_tokenizer *tk, const char *text, size_t len);
 
+/* A tokenizer with tk's options and (shared, read-only) stop words, on `ctx`, for another
+ * thread; free it before `tk`, and load no stop words into either meanwhile. */
+int pt__tokenizer_clone(const pt_tokenizer *tk, pt_ctx *ctx, pt_tokenizer **out);
 /* Is `text` (len bytes) a stop word of `tk`? */
 int pt__tokenizer_is_stop(const pt_tokenizer *tk, const char *text, size_t len);
 

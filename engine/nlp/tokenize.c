@@ -74,6 +74,7 @@ struct pt_tokenizer {
     size_t toks_cap;
     uint32_t *cps;
     size_t cps_cap, n_cps;
+    int stop_borrowed; /* a clone: stop, stop_len belong to the tokenizer it was made from */
 };
 
 /* --- stop-word set ------------------------------------------------------------------------- */
@@ -374,6 +375,22 @@ int pt_tokenizer_new(pt_ctx *ctx, const pt_tokenizer_opts *opts, pt_tokenizer **
 }
 
 /* Free a tokenizer and its buffers. */
+int pt__tokenizer_clone(const pt_tokenizer *tk, pt_ctx *ctx, pt_tokenizer **out) {
+    int rc = pt_tokenizer_new(ctx, &tk->opts, out);
+    if (rc != PT_OK) {
+        return rc;
+    }
+    pt_tokenizer *c = *out;
+    pt__free(ctx, c->stop); /* its own default list: the original's (with any loaded) instead */
+    pt__free(ctx, c->stop_len);
+    c->stop = tk->stop;
+    c->stop_len = tk->stop_len;
+    c->stop_cap = tk->stop_cap;
+    c->n_stop = tk->n_stop;
+    c->stop_borrowed = 1;
+    return PT_OK;
+}
+
 void pt_tokenizer_free(pt_tokenizer *tk) {
     if (tk == NULL) {
         return;
@@ -386,8 +403,10 @@ void pt_tokenizer_free(pt_tokenizer *tk) {
         sb_stemmer_delete(tk->stemmer);
     }
     pt__arena_free(&tk->arena);
-    pt__free(ctx, tk->stop);
-    pt__free(ctx, tk->stop_len);
+    if (!tk->stop_borrowed) {
+        pt__free(ctx, tk->stop);
+        pt__free(ctx, tk->stop_len);
+    }
     pt__free(ctx, tk->u16);
     pt__free(ctx, tk->nrm);
     pt__free(ctx, tk->out);
