@@ -45,6 +45,24 @@ echo
 echo "== portrait profile --user 117 --top 2 --similar 0 --recs 0   (likes and dislikes from reviews)"
 $P profile --user 117 --top 2 --similar 0 --recs 0 | sed -e 's/,"likes"/\n "likes"/' -e 's/,"dislikes"/\n "dislikes"/' |
     cut -c1-400
+F=/usr/share/datasets/fashion-mnist
+if [ -r $F/train-images-idx3-ubyte.gz ]; then
+    echo
+    echo "== portrait cnn train --arch small --epochs 2 --limit 2000   (an image CNN on Fashion-MNIST photos)"
+    $P cnn train --arch small --epochs 2 --limit 2000 --seed 1 \
+        --train-images $F/train-images-idx3-ubyte.gz --train-labels $F/train-labels-idx1-ubyte.gz \
+        --model build/demo-cnn.model 2>&1
+    echo
+    echo "== portrait cnn embed   (item photos -> embeddings, predicted categories, similar items)"
+    printf '1 0\n2 1\n3 2\n4 3\n5 4\n6 5\nnew-1 6\nnew-2 7\n' > build/demo-cnn.map
+    $P cnn embed --model build/demo-cnn.model --images $F/t10k-images-idx3-ubyte.gz \
+        --map build/demo-cnn.map --k 3
+    echo
+    echo "== portrait neighborhood --node new-1 ...   (a brand-new item with no interactions yet)"
+    $P neighborhood --node new-1 --predicates pt:similarTo,pt:predictedCategory --direction out \
+        --format tsv
+fi
+
 echo
 echo "== portrait serve --port 0 &   (the HTTP service on a free port; posted events are durable and seen at once)"
 $P serve --port 0 2> build/demo-serve.log &
