@@ -469,6 +469,30 @@ done:
 
 /* ======================================================================= kNN ============ */
 
+/* Put (s, j) at the root of the min-heap hs/hi of n entries and sift it down to its place. */
+static inline void sift_down(float *hs, uint32_t *hi, uint32_t n, float s, uint32_t j) {
+    uint32_t c = 0;
+    for (;;) {
+        uint32_t l = 2 * c + 1, r = l + 1, m = c;
+        float ms = s;
+        if (l < n && hs[l] < ms) {
+            m = l;
+            ms = hs[l];
+        }
+        if (r < n && hs[r] < ms) {
+            m = r;
+        }
+        if (m == c) {
+            break;
+        }
+        hs[c] = hs[m];
+        hi[c] = hi[m];
+        c = m;
+    }
+    hs[c] = s;
+    hi[c] = j;
+}
+
 /* Offer (s, j) to row i's min-heap of size k (heap[0] is the worst kept). */
 static inline void heap_offer(float *hs, uint32_t *hi, uint32_t k, uint32_t *cnt, float s,
                               uint32_t j) {
@@ -487,29 +511,9 @@ static inline void heap_offer(float *hs, uint32_t *hi, uint32_t k, uint32_t *cnt
         hi[c] = j;
         return;
     }
-    if (s <= hs[0]) {
-        return;
+    if (s > hs[0]) {
+        sift_down(hs, hi, k, s, j);
     }
-    uint32_t c = 0;
-    for (;;) {
-        uint32_t l = 2 * c + 1, r = l + 1, m = c;
-        float ms = s;
-        if (l < k && hs[l] < ms) {
-            m = l;
-            ms = hs[l];
-        }
-        if (r < k && hs[r] < ms) {
-            m = r;
-        }
-        if (m == c) {
-            break;
-        }
-        hs[c] = hs[m];
-        hi[c] = hi[m];
-        c = m;
-    }
-    hs[c] = s;
-    hi[c] = j;
 }
 
 int pt_cnn_knn(pt_ctx *ctx, const float *emb, size_t n, uint32_t dim, uint32_t k, uint32_t *idx,
@@ -604,26 +608,7 @@ int pt_cnn_knn(pt_ctx *ctx, const float *emb, size_t n, uint32_t dim, uint32_t k
             uint32_t li = hi[c];
             hs[c] = ws;
             hi[c] = wi;
-            uint32_t h = 0;
-            for (;;) {
-                uint32_t l = 2 * h + 1, r = l + 1, m = h;
-                float ms = ls;
-                if (l < c && hs[l] < ms) {
-                    m = l;
-                    ms = hs[l];
-                }
-                if (r < c && hs[r] < ms) {
-                    m = r;
-                }
-                if (m == h) {
-                    break;
-                }
-                hs[h] = hs[m];
-                hi[h] = hi[m];
-                h = m;
-            }
-            hs[h] = ls;
-            hi[h] = li;
+            sift_down(hs, hi, c, ls, li);
         }
         for (uint32_t t = cnt[i]; t < k; t++) {
             hs[t] = 0.0f;

@@ -631,6 +631,26 @@ static inline int before(const double *score, uint32_t x, uint32_t y) {
     return score[x] > score[y] || (score[x] == score[y] && x < y);
 }
 
+/* Sift c[j] down the min-heap c[0..m) (the worst item by `before` at the root). */
+static void sift_worst(uint32_t *c, size_t m, size_t j, const double *score) {
+    for (;;) {
+        size_t l = 2 * j + 1, w = j;
+        if (l < m && before(score, c[w], c[l])) {
+            w = l;
+        }
+        if (l + 1 < m && before(score, c[w], c[l + 1])) {
+            w = l + 1;
+        }
+        if (w == j) {
+            return;
+        }
+        uint32_t t = c[j];
+        c[j] = c[w];
+        c[w] = t;
+        j = w;
+    }
+}
+
 /* Move the best `m` of the n candidates to the front, sorted (a bounded heap, then a sort). */
 static void top_m(uint32_t *c, size_t n, size_t m, const double *score) {
     if (m >= n || n <= 64) {
@@ -639,23 +659,7 @@ static void top_m(uint32_t *c, size_t n, size_t m, const double *score) {
     }
     /* Min-heap (worst at the root) of the best m so far, in c[0..m). */
     for (size_t i = m / 2; i-- > 0;) {
-        size_t j = i;
-        for (;;) {
-            size_t l = 2 * j + 1, w = j;
-            if (l < m && before(score, c[w], c[l])) {
-                w = l;
-            }
-            if (l + 1 < m && before(score, c[w], c[l + 1])) {
-                w = l + 1;
-            }
-            if (w == j) {
-                break;
-            }
-            uint32_t t = c[j];
-            c[j] = c[w];
-            c[w] = t;
-            j = w;
-        }
+        sift_worst(c, m, i, score);
     }
     for (size_t i = m; i < n; i++) {
         if (!before(score, c[i], c[0])) {
@@ -664,23 +668,7 @@ static void top_m(uint32_t *c, size_t n, size_t m, const double *score) {
         uint32_t t = c[0];
         c[0] = c[i];
         c[i] = t;
-        size_t j = 0;
-        for (;;) {
-            size_t l = 2 * j + 1, w = j;
-            if (l < m && before(score, c[w], c[l])) {
-                w = l;
-            }
-            if (l + 1 < m && before(score, c[w], c[l + 1])) {
-                w = l + 1;
-            }
-            if (w == j) {
-                break;
-            }
-            uint32_t t2 = c[j];
-            c[j] = c[w];
-            c[w] = t2;
-            j = w;
-        }
+        sift_worst(c, m, 0, score);
     }
     qsort_r(c, m, sizeof *c, cmp_cand, (void *)score);
 }

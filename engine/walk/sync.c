@@ -139,50 +139,44 @@ static int add_item(pt_recommender *r, pt_node_id o, uint32_t *out) {
     return PT_OK;
 }
 
-/* Room for `need` more entries at the end of the u_* arrays. */
-static int reserve_u(pt_recommender *r, uint64_t need) {
-    uint64_t cap = r->u_cap != 0 ? r->u_cap : r->n_ui;
-    if (r->u_len + need <= cap) {
+/* Grow the parallel arrays arr[0..n_arr) (element sizes elem[]) of capacity *cap (0: `built`,
+ * their length as built) so that `need` more entries fit after the first `len`. */
+static int reserve_rows(pt_ctx *ctx, void **const *arr, const size_t *elem, int n_arr,
+                        uint64_t *cap, uint64_t built, uint64_t len, uint64_t need) {
+    uint64_t old = *cap != 0 ? *cap : built;
+    if (len + need <= old) {
         return PT_OK;
     }
-    uint64_t nc = cap * 2 > r->u_len + need ? cap * 2 : r->u_len + need;
+    uint64_t nc = old * 2 > len + need ? old * 2 : len + need;
     nc = nc < 1024 ? 1024 : nc;
     if (nc >= 0xFFFFFFF0u) {
         return PT_ENOMEM;
     }
-    pt_ctx *ctx = r->ctx;
-    if (grow(ctx, &r->u_item, cap, nc, sizeof *r->u_item) != PT_OK ||
-        grow(ctx, &r->u_w, cap, nc, sizeof *r->u_w) != PT_OK ||
-        grow(ctx, &r->u_time, cap, nc, sizeof *r->u_time) != PT_OK ||
-        grow(ctx, &r->u_pred, cap, nc, sizeof *r->u_pred) != PT_OK ||
-        grow(ctx, &r->u_alias, cap, nc, sizeof *r->u_alias) != PT_OK ||
-        grow(ctx, &r->u_pa, cap, nc, sizeof *r->u_pa) != PT_OK) {
-        return PT_ENOMEM;
+    for (int i = 0; i < n_arr; i++) {
+        if (grow(ctx, arr[i], old, nc, elem[i]) != PT_OK) {
+            return PT_ENOMEM;
+        }
     }
-    r->u_cap = nc;
+    *cap = nc;
     return PT_OK;
+}
+
+/* Room for `need` more entries at the end of the u_* arrays. */
+static int reserve_u(pt_recommender *r, uint64_t need) {
+    void **const arr[] = {(void **)&r->u_item, (void **)&r->u_w,     (void **)&r->u_time,
+                          (void **)&r->u_pred, (void **)&r->u_alias, (void **)&r->u_pa};
+    const size_t elem[] = {sizeof *r->u_item, sizeof *r->u_w,     sizeof *r->u_time,
+                           sizeof *r->u_pred, sizeof *r->u_alias, sizeof *r->u_pa};
+    return reserve_rows(r->ctx, arr, elem, 6, &r->u_cap, r->n_ui, r->u_len, need);
 }
 
 /* Room for `need` more entries at the end of the i_* arrays. */
 static int reserve_i(pt_recommender *r, uint64_t need) {
-    uint64_t cap = r->i_cap != 0 ? r->i_cap : r->n_ui;
-    if (r->i_len + need <= cap) {
-        return PT_OK;
-    }
-    uint64_t nc = cap * 2 > r->i_len + need ? cap * 2 : r->i_len + need;
-    nc = nc < 1024 ? 1024 : nc;
-    if (nc >= 0xFFFFFFF0u) {
-        return PT_ENOMEM;
-    }
-    pt_ctx *ctx = r->ctx;
-    if (grow(ctx, &r->i_user, cap, nc, sizeof *r->i_user) != PT_OK ||
-        grow(ctx, &r->i_w, cap, nc, sizeof *r->i_w) != PT_OK ||
-        grow(ctx, &r->i_alias, cap, nc, sizeof *r->i_alias) != PT_OK ||
-        grow(ctx, &r->i_pa, cap, nc, sizeof *r->i_pa) != PT_OK) {
-        return PT_ENOMEM;
-    }
-    r->i_cap = nc;
-    return PT_OK;
+    void **const arr[] = {(void **)&r->i_user, (void **)&r->i_w, (void **)&r->i_alias,
+                          (void **)&r->i_pa};
+    const size_t elem[] = {sizeof *r->i_user, sizeof *r->i_w, sizeof *r->i_alias,
+                           sizeof *r->i_pa};
+    return reserve_rows(r->ctx, arr, elem, 4, &r->i_cap, r->n_ui, r->i_len, need);
 }
 
 /* First position in a[lo, hi) whose value is >= x. */
