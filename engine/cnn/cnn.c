@@ -5,6 +5,7 @@
  * k-nearest neighbours, and attaching the results to catalogue items in the graph.
  */
 #include <math.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -469,17 +470,27 @@ done:
 
 /* ======================================================================= kNN ============ */
 
-/* Put (s, j) at the root of the min-heap hs/hi of n entries and sift it down to its place. */
+/* The neighbour order: higher similarity first, then the lower row index, a total order, so
+ * the k best of a row do not depend on the order in which candidates are offered (threads,
+ * blocks). worse(a, b): a ranks after b. */
+static inline int worse(float sa, uint32_t ja, float sb, uint32_t jb) {
+    return sa < sb || (sa == sb && ja > jb);
+}
+
+/* Put (s, j) at the root of the heap hs/hi of n entries (the worst at the root) and sift it
+ * down to its place. */
 static inline void sift_down(float *hs, uint32_t *hi, uint32_t n, float s, uint32_t j) {
     uint32_t c = 0;
     for (;;) {
         uint32_t l = 2 * c + 1, r = l + 1, m = c;
         float ms = s;
-        if (l < n && hs[l] < ms) {
+        uint32_t mj = j;
+        if (l < n && worse(hs[l], hi[l], ms, mj)) {
             m = l;
             ms = hs[l];
+            mj = hi[l];
         }
-        if (r < n && hs[r] < ms) {
+        if (r < n && worse(hs[r], hi[r], ms, mj)) {
             m = r;
         }
         if (m == c) {
@@ -493,14 +504,14 @@ static inline void sift_down(float *hs, uint32_t *hi, uint32_t n, float s, uint3
     hi[c] = j;
 }
 
-/* Offer (s, j) to row i's min-heap of size k (heap[0] is the worst kept). */
+/* Offer (s, j) to a row's heap of capacity k holding *cnt entries (heap[0] is the worst kept). */
 static inline void heap_offer(float *hs, uint32_t *hi, uint32_t k, uint32_t *cnt, float s,
                               uint32_t j) {
     if (*cnt < k) {
         uint32_t c = (*cnt)++;
         while (c > 0) {
             uint32_t p = (c - 1) / 2;
-            if (hs[p] <= s) {
+            if (!worse(s, j, hs[p], hi[p])) {
                 break;
             }
             hs[c] = hs[p];
@@ -511,9 +522,94 @@ static inline void heap_offer(float *hs, uint32_t *hi, uint32_t k, uint32_t *cnt
         hi[c] = j;
         return;
     }
-    if (s > hs[0]) {
+    if (worse(hs[0], hi[0], s, j)) {
         sift_down(hs, hi, k, s, j);
     }
+}
+
+/* One kNN worker: its own heaps for every row (the first worker's are the output arrays), its
+ * own 1024 x 1024 block of similarities, and block pairs taken from a shared counter. */
+typedef struct knn_worker {
+    pthread_t tid;
+    const float *x; /* n x dim unit rows */
+    size_t n;
+    uint32_t dim, k;
+    float *sim;     /* n x k heaps */
+    uint32_t *idx;
+    uint32_t *cnt;  /* entries per heap */
+    float *thr;     /* admission threshold per row: the heap root, -inf until full */
+    float *s;       /* BR x BC block */
+    size_t *next;   /* shared: the next block pair to take */
+    pthread_mutex_t *mu;
+} knn_worker;
+
+enum { KNN_B = 1024 }; /* row and column block: S is 4 MiB */
+
+/* Offer (v, j) to row i of w's heaps and refresh the row's threshold. */
+static inline void knn_offer(knn_worker *w, size_t i, float v, uint32_t j) {
+    uint32_t k = w->k;
+    heap_offer(w->sim + i * k, w->idx + i * k, k, &w->cnt[i], v, j);
+    w->thr[i] = w->cnt[i] < k ? -INFINITY : w->sim[i * k];
+}
+
+/* Upper-triangle blocks only: S = X_I X_J^T feeds row I's heaps by rows and row J's heaps by
+ * columns (cosine is symmetric), halving the GEMM work. Most similarities are below both rows'
+ * thresholds, so each run of 16 is first tested branch-free (vectorised) and only a run with a
+ * candidate (>= a threshold: a tie may still win on the index) goes through the heaps. */
+static void *knn_run(void *arg) {
+    knn_worker *w = arg;
+    size_t n = w->n, nb = (n + KNN_B - 1) / KNN_B, total = nb * (nb + 1) / 2;
+    uint32_t dim = w->dim;
+    float *thr = w->thr;
+    for (;;) {
+        pthread_mutex_lock(w->mu);
+        size_t pair = (*w->next)++;
+        pthread_mutex_unlock(w->mu);
+        if (pair >= total) {
+            break;
+        }
+        /* pair -> (bi, bj), bj >= bi, row-major over the upper triangle */
+        size_t bi = 0, row_len = nb;
+        while (pair >= row_len) {
+            pair -= row_len;
+            bi++;
+            row_len--;
+        }
+        size_t i0 = bi * KNN_B, j0 = (bi + pair) * KNN_B;
+        size_t ni = n - i0 < KNN_B ? n - i0 : KNN_B, nj = n - j0 < KNN_B ? n - j0 : KNN_B;
+        pt__sgemm(0, 1, ni, nj, dim, 1.0f, w->x + i0 * dim, dim, w->x + j0 * dim, dim, 0.0f,
+                  w->s, nj);
+        const float *tj = thr + j0;
+        for (size_t a = 0; a < ni; a++) {
+            size_t i = i0 + a;
+            const float *row = w->s + a * nj;
+            size_t b = j0 > i ? 0 : i - j0 + 1; /* only j > i */
+            while (b < nj) {
+                size_t e = nj - b < 16 ? nj : b + 16;
+                int hit = 0;
+                if (e - b == 16) {
+                    float ti = thr[i];
+                    for (size_t t = 0; t < 16; t++) {
+                        hit |= (row[b + t] >= ti) | (row[b + t] >= tj[b + t]);
+                    }
+                } else {
+                    hit = 1;
+                }
+                for (size_t t = b; hit && t < e; t++) {
+                    float v = row[t];
+                    size_t j = j0 + t;
+                    if (v >= thr[i]) {
+                        knn_offer(w, i, v, (uint32_t)j);
+                    }
+                    if (v >= thr[j]) {
+                        knn_offer(w, j, v, (uint32_t)i);
+                    }
+                }
+                b = e;
+            }
+        }
+    }
+    return NULL;
 }
 
 int pt_cnn_knn(pt_ctx *ctx, const float *emb, size_t n, uint32_t dim, uint32_t k, uint32_t *idx,
@@ -524,17 +620,46 @@ int pt_cnn_knn(pt_ctx *ctx, const float *emb, size_t n, uint32_t dim, uint32_t k
     if (n > UINT32_MAX - 1) {
         return pt__error(ctx, PT_ELIMIT, "knn: too many rows");
     }
-    const size_t BR = 1024, BC = 1024; /* row and column block: S is 4 MiB */
+    /* Workers: the configured thread count, each with single-threaded SGEMMs, so one worker's
+     * heap scan overlaps the other's GEMM. No more workers than block pairs. */
+    size_t nb = (n + KNN_B - 1) / KNN_B, pairs = nb * (nb + 1) / 2;
+    int blas_threads = pt__nn_get_threads();
+    size_t nw = blas_threads > 0 ? (size_t)blas_threads : 1;
+    if (nw > pairs) {
+        nw = pairs > 0 ? pairs : 1;
+    }
+    if (nw > 64) {
+        nw = 64;
+    }
+    knn_worker wk[64];
+    memset(wk, 0, sizeof wk);
+    size_t next = 0;
+    pthread_mutex_t mu = PTHREAD_MUTEX_INITIALIZER;
+    int rc = PT_OK;
     float *x = pt__malloc(ctx, n * dim * sizeof(float) + 1);
-    float *s = pt__malloc(ctx, BR * BC * sizeof(float));
-    uint32_t *cnt = pt__calloc(ctx, n + 1, sizeof *cnt);
-    float *thr = pt__malloc(ctx, (n + 1) * sizeof *thr);
-    if (x == NULL || s == NULL || cnt == NULL || thr == NULL) {
-        pt__free(ctx, x);
-        pt__free(ctx, s);
-        pt__free(ctx, cnt);
-        pt__free(ctx, thr);
+    if (x == NULL) {
         return pt__error(ctx, PT_ENOMEM, "knn of %zu rows", n);
+    }
+    for (size_t w = 0; w < nw; w++) {
+        knn_worker *q = &wk[w];
+        q->x = x;
+        q->n = n;
+        q->dim = dim;
+        q->k = k;
+        q->next = &next;
+        q->mu = &mu;
+        q->sim = w == 0 ? sim : pt__malloc(ctx, n * k * sizeof(float) + 1);
+        q->idx = w == 0 ? idx : pt__malloc(ctx, n * k * sizeof(uint32_t) + 1);
+        q->cnt = pt__calloc(ctx, n + 1, sizeof(uint32_t));
+        q->thr = pt__malloc(ctx, (n + 1) * sizeof(float));
+        q->s = pt__malloc(ctx, (size_t)KNN_B * KNN_B * sizeof(float));
+        if (q->sim == NULL || q->idx == NULL || q->cnt == NULL || q->thr == NULL || q->s == NULL) {
+            rc = pt__error(ctx, PT_ENOMEM, "knn of %zu rows", n);
+            goto done;
+        }
+        for (size_t i = 0; i < n; i++) {
+            q->thr[i] = -INFINITY;
+        }
     }
     /* unit rows: the dot product is the cosine */
     for (size_t i = 0; i < n; i++) {
@@ -548,49 +673,29 @@ int pt_cnn_knn(pt_ctx *ctx, const float *emb, size_t n, uint32_t dim, uint32_t k
             x[i * dim + t] = r[t] * inv;
         }
     }
-    /* Upper-triangle blocks only: S = X_I X_J^T feeds row I's heaps by rows and row J's heaps by
-     * columns (cosine is symmetric), halving the GEMM work. thr[i] is row i's admission
-     * threshold (its heap's root, -inf until the heap is full); most similarities fail both
-     * thresholds, so each run of 16 is first tested branch-free (vectorised) and only a run with
-     * a candidate goes through the heaps. */
-    for (size_t i = 0; i < n; i++) {
-        thr[i] = -INFINITY;
+    if (nw > 1) {
+        pt__nn_set_threads(1);
     }
-    for (size_t i0 = 0; i0 < n; i0 += BR) {
-        size_t ni = n - i0 < BR ? n - i0 : BR;
-        for (size_t j0 = i0; j0 < n; j0 += BC) {
-            size_t nj = n - j0 < BC ? n - j0 : BC;
-            pt__sgemm(0, 1, ni, nj, dim, 1.0f, x + i0 * dim, dim, x + j0 * dim, dim, 0.0f, s, nj);
-            const float *tj = thr + j0;
-            for (size_t a = 0; a < ni; a++) {
-                size_t i = i0 + a;
-                const float *row = s + a * nj;
-                size_t b = j0 > i ? 0 : i - j0 + 1; /* only j > i */
-                while (b < nj) {
-                    size_t e = nj - b < 16 ? nj : b + 16;
-                    int hit = 0;
-                    if (e - b == 16) {
-                        float ti = thr[i];
-                        for (size_t t = 0; t < 16; t++) {
-                            hit |= (row[b + t] > ti) | (row[b + t] > tj[b + t]);
-                        }
-                    } else {
-                        hit = 1;
-                    }
-                    for (size_t t = b; hit && t < e; t++) {
-                        float v = row[t];
-                        size_t j = j0 + t;
-                        if (v > thr[i]) {
-                            heap_offer(sim + i * k, idx + i * k, k, &cnt[i], v, (uint32_t)j);
-                            thr[i] = cnt[i] < k ? -INFINITY : sim[i * k];
-                        }
-                        if (v > thr[j]) {
-                            heap_offer(sim + j * k, idx + j * k, k, &cnt[j], v, (uint32_t)i);
-                            thr[j] = cnt[j] < k ? -INFINITY : sim[j * k];
-                        }
-                    }
-                    b = e;
-                }
+    size_t started = 1;
+    for (; started < nw; started++) {
+        if (pthread_create(&wk[started].tid, NULL, knn_run, &wk[started]) != 0) {
+            break; /* fewer workers: the shared counter hands their blocks to the others */
+        }
+    }
+    knn_run(&wk[0]);
+    for (size_t w = 1; w < started; w++) {
+        pthread_join(wk[w].tid, NULL);
+    }
+    if (nw > 1) {
+        pt__nn_set_threads(blas_threads);
+    }
+    /* merge the other workers' heaps into the first's (the total order makes the result
+     * independent of which worker saw which candidate) */
+    for (size_t w = 1; w < started; w++) {
+        for (size_t i = 0; i < n; i++) {
+            for (uint32_t t = 0; t < wk[w].cnt[i]; t++) {
+                heap_offer(sim + i * k, idx + i * k, k, &wk[0].cnt[i], wk[w].sim[i * k + t],
+                           wk[w].idx[i * k + t]);
             }
         }
     }
@@ -598,7 +703,7 @@ int pt_cnn_knn(pt_ctx *ctx, const float *emb, size_t n, uint32_t dim, uint32_t k
     for (size_t i = 0; i < n; i++) {
         float *hs = sim + i * k;
         uint32_t *hi = idx + i * k;
-        uint32_t c = cnt[i];
+        uint32_t c = wk[0].cnt[i];
         while (c > 1) {
             /* pop the worst to the end */
             float ws = hs[0];
@@ -610,16 +715,23 @@ int pt_cnn_knn(pt_ctx *ctx, const float *emb, size_t n, uint32_t dim, uint32_t k
             hi[c] = wi;
             sift_down(hs, hi, c, ls, li);
         }
-        for (uint32_t t = cnt[i]; t < k; t++) {
+        for (uint32_t t = wk[0].cnt[i]; t < k; t++) {
             hs[t] = 0.0f;
             hi[t] = UINT32_MAX;
         }
     }
+done:
+    for (size_t w = 0; w < nw; w++) {
+        if (w > 0) {
+            pt__free(ctx, wk[w].sim);
+            pt__free(ctx, wk[w].idx);
+        }
+        pt__free(ctx, wk[w].cnt);
+        pt__free(ctx, wk[w].thr);
+        pt__free(ctx, wk[w].s);
+    }
     pt__free(ctx, x);
-    pt__free(ctx, s);
-    pt__free(ctx, cnt);
-    pt__free(ctx, thr);
-    return PT_OK;
+    return rc;
 }
 
 /* ======================================================================= graph ========== */

@@ -230,6 +230,8 @@ double pt__sigmoid_bce(const float *logits, const float *targets, size_t n, floa
 /* --- BLAS ---------------------------------------------------------------------------------- */
 /* Set the OpenBLAS thread count (<= 0: the number of cores). Returns the count in effect. */
 int pt__nn_set_threads(int n);
+/* The OpenBLAS thread count in effect (what the data-parallel paths use as their worker count). */
+int pt__nn_get_threads(void);
 /* C (m x n) = alpha * op(A) op(B) + beta * C, row-major, float32; ta/tb transpose. */
 void pt__sgemm(int ta, int tb, size_t m, size_t n, size_t k, float alpha, const float *a,
                size_t lda, const float *b, size_t ldb, float beta, float *c, size_t ldc);

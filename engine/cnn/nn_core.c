@@ -385,6 +385,10 @@ int pt__nn_set_threads(int n) {
     return openblas_get_num_threads();
 }
 
+int pt__nn_get_threads(void) {
+    return openblas_get_num_threads();
+}
+
 void pt__sgemm(int ta, int tb, size_t m, size_t n, size_t k, float alpha, const float *a,
                size_t lda, const float *b, size_t ldb, float beta, float *c, size_t ldc) {
     cblas_sgemm(CblasRowMajor, ta ? CblasTrans : CblasNoTrans, tb ? CblasTrans : CblasNoTrans,

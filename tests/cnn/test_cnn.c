@@ -964,6 +964,76 @@ static void test_knn_matches_brute_force(void **state) {
     free(idx);
 }
 
+/* Ties, blocks and threads: rows of 0/1 entries with 1 or 4 ones have unit-normalised entries
+ * 1 or 0.5, so every cosine (0, 0.25, 0.5, 1) is exact in float whatever the summation order,
+ * and most rows tie with many others. The neighbours must be exactly the brute-force ones in
+ * the documented order (higher cosine, then lower index), whatever the thread count. */
+static void test_knn_ties_and_threads_match_brute_force(void **state) {
+    pt_ctx *ctx = *state;
+    const size_t n = 2300; /* three 1024-row blocks: row and column heaps across blocks */
+    const uint32_t dim = 8, k = 6;
+    float *x = calloc(n * dim, sizeof *x), *sim = malloc(n * k * sizeof *sim);
+    uint32_t *idx = malloc(n * k * sizeof *idx);
+    float *want_s = malloc(n * k * sizeof *want_s);
+    uint32_t *want_i = malloc(n * k * sizeof *want_i);
+    pt__rng r;
+    pt__rng_seed(&r, 11);
+    for (size_t i = 0; i < n; i++) {
+        uint32_t ones = pt__rng_below(&r, 2) ? 4 : 1;
+        for (uint32_t q = 0; q < ones; q++) {
+            x[i * dim + (i * 3 + q * (1 + i % 2)) % dim] = 1.0f; /* distinct positions */
+        }
+    }
+    /* brute force with exact cosines: dot / (norm_i * norm_j), norms 1 or 2 */
+    for (size_t i = 0; i < n; i++) {
+        for (uint32_t q = 0; q < k; q++) {
+            want_s[i * k + q] = -2.0f;
+            want_i[i * k + q] = UINT32_MAX;
+        }
+        for (size_t j = 0; j < n; j++) {
+            if (j == i) {
+                continue;
+            }
+            float d = 0, ni = 0, nj = 0;
+            for (uint32_t t = 0; t < dim; t++) {
+                d += x[i * dim + t] * x[j * dim + t];
+                ni += x[i * dim + t];
+                nj += x[j * dim + t];
+            }
+            float c = d / (sqrtf(ni) * sqrtf(nj));
+            /* insert (c, j) into the sorted list: higher c first; j ascends, so a tie goes after */
+            for (uint32_t q = 0; q < k; q++) {
+                if (c > want_s[i * k + q]) {
+                    memmove(want_s + i * k + q + 1, want_s + i * k + q, (k - 1 - q) * sizeof(float));
+                    memmove(want_i + i * k + q + 1, want_i + i * k + q,
+                            (k - 1 - q) * sizeof(uint32_t));
+                    want_s[i * k + q] = c;
+                    want_i[i * k + q] = (uint32_t)j;
+                    break;
+                }
+            }
+        }
+    }
+    int before = pt_cnn_set_threads(1);
+    for (int threads = 1; threads <= 3; threads++) {
+        pt_cnn_set_threads(threads);
+        memset(idx, 0xab, n * k * sizeof *idx);
+        assert_int_equal(pt_cnn_knn(ctx, x, n, dim, k, idx, sim), PT_OK);
+        for (size_t i = 0; i < n * k; i++) {
+            if (idx[i] != want_i[i] || sim[i] != want_s[i]) {
+                fail_msg("threads %d row %zu rank %zu: got %u (%g), brute force %u (%g)", threads,
+                         i / k, i % k, idx[i], (double)sim[i], want_i[i], (double)want_s[i]);
+            }
+        }
+    }
+    pt_cnn_set_threads(before);
+    free(x);
+    free(sim);
+    free(idx);
+    free(want_s);
+    free(want_i);
+}
+
 static void test_attach_is_idempotent(void **state) {
     pt_ctx *ctx = *state;
     pt_cnn_data *train = toy_set(ctx, 40, 5);
@@ -1088,6 +1158,8 @@ int main(void) {
         cmocka_unit_test_setup_teardown(test_nan_in_training_is_reported_with_the_step, ctx_up,
                                         ctx_down),
         cmocka_unit_test_setup_teardown(test_knn_matches_brute_force, ctx_up, ctx_down),
+        cmocka_unit_test_setup_teardown(test_knn_ties_and_threads_match_brute_force, ctx_up,
+                                        ctx_down),
         cmocka_unit_test_setup_teardown(test_attach_is_idempotent, ctx_up, ctx_down),
         cmocka_unit_test_setup_teardown(test_fashion_mnist_smoke, ctx_up, ctx_down),
     };
