@@ -241,7 +241,7 @@ static void scratch_release(pt_rec_scratch *s) {
                       s->touched,  s->tq,          s->cand,      s->qi,    s->qw,     s->qcum,
                       s->mid,      s->mid_touched, s->cat_count, s->ppr_p, s->ppr_r,  s->ppr_queue,
                       s->ppr_list, s->ppr_flag,    s->top3,      s->hits,  s->qalias, s->ease_s,
-                      s->rp3_s};
+                      s->rp3_s,    s->wpath, s->slot_n};
     for (size_t i = 0; i < sizeof arrays / sizeof arrays[0]; i++) {
         pt__free(ctx, arrays[i]);
     }
@@ -583,6 +583,9 @@ static void clear_query(pt_rec_scratch *s) {
     }
     s->n_mid = 0;
     s->n_hits = 0;
+    if (s->lane != NULL) {
+        s->lane->n_hits = 0;
+    }
     s->n_q = 0;
     s->query_user = PT__NOIDX;
     if (s->ease_s != NULL) {
@@ -949,11 +952,12 @@ static uint32_t exact_paths(pt_rec_scratch *s, uint32_t u, uint32_t it, double t
     return n;
 }
 
-/* Order hit indices by (output slot, path), so equal paths of one item are adjacent. */
+/* Order sampled paths (indices into s->wpath) by (output slot, path), so equal paths of one
+ * item are adjacent. */
 static int cmp_hit(const void *a, const void *b, void *ud) {
     const pt_rec_scratch *s = ud;
     const uint32_t *oslot = ((const extra *)(s + 1))->oslot;
-    const pt__hit *x = &s->hits[*(const uint32_t *)a], *y = &s->hits[*(const uint32_t *)b];
+    const pt__wpath *x = &s->wpath[*(const uint32_t *)a], *y = &s->wpath[*(const uint32_t *)b];
     if (oslot[x->item] != oslot[y->item]) {
         return oslot[x->item] < oslot[y->item] ? -1 : 1;
     }
@@ -974,43 +978,70 @@ static int cmp_hit(const void *a, const void *b, void *ud) {
     return 0;
 }
 
-/* True when hits x and y followed the same path. */
-static int same_path(const pt__hit *x, const pt__hit *y) {
+/* True when paths x and y are the same. */
+static int same_path(const pt__wpath *x, const pt__wpath *y) {
     return x->q == y->q && x->nvia == y->nvia &&
            memcmp(x->via, y->via, x->nvia * sizeof x->via[0]) == 0 &&
            memcmp(x->vk, y->vk, x->nvia) == 0;
 }
 
-/* Explain walk results: the hits of the n output items (their slots set in oslot) are sorted
- * by path, each distinct path's visits counted, and the three most visited kept with share =
- * visits / all visits of the item. Uses s->cand as scratch for hit indices (hits beyond its
- * room are ignored). */
+/* Explain walk results. The hits of the n output items (their slots set in oslot) are read
+ * from the hit logs of both walk lanes in walk order; up to WALK_SAMPLE of them get their
+ * whole path rebuilt, sorted, each distinct path's hits counted, and the three most frequent
+ * kept. A path's share estimates (its hits / all visits of the item): its share of the
+ * item's sampled hits, times the item's recorded hits (every hit of the logs, sampled or not)
+ * over all its visits (the rest went by paths too long to record). Uses s->cand as scratch. */
+#define WALK_SAMPLE 2048u
 static void walk_paths(pt_rec_scratch *s, uint32_t u, pt_rec_item *out, size_t n) {
     const pt_recommender *r = s->r;
     extra *x = (extra *)(s + 1);
-    size_t room = r->n_items + 1, nh = 0;
+    size_t room = r->n_items + 1 < WALK_SAMPLE ? r->n_items + 1 : WALK_SAMPLE, nh = 0;
+    if (s->wpath == NULL) {
+        s->wpath = pt__malloc(s->ctx, WALK_SAMPLE * sizeof *s->wpath);
+        s->wpath_cap = s->wpath != NULL ? WALK_SAMPLE : 0;
+    }
+    if (s->slot_n == NULL) {
+        s->slot_n = pt__malloc(s->ctx, 2 * ((size_t)r->n_items + 1) * sizeof *s->slot_n);
+    }
+    if (s->wpath == NULL || s->slot_n == NULL || n > r->n_items + 1) {
+        return; /* no memory for explanations: the items stay without paths */
+    }
+    uint32_t *n_log = s->slot_n, *n_smp = s->slot_n + n;
     for (size_t j = 0; j < n; j++) {
         uint32_t it = item_of(r, out[j].item);
+        n_log[j] = n_smp[j] = 0;
         if (!out[j].popular && it != PT__NOIDX) {
             x->oslot[it] = (uint32_t)j;
         }
     }
-    for (size_t h = 0; h < s->n_hits && nh < room; h++) {
-        if (x->oslot[s->hits[h].item] != PT__NOIDX) {
-            s->cand[nh++] = (uint32_t)h;
+    const pt__hit *logs[2] = {s->hits, s->lane != NULL ? s->lane->hits : NULL};
+    size_t n_logs[2] = {s->n_hits, s->lane != NULL ? s->lane->n_hits : 0};
+    for (int l = 0; l < 2; l++) {
+        for (size_t h = 0; h < n_logs[l]; h++) {
+            uint32_t slot = x->oslot[logs[l][h].item];
+            if (slot == PT__NOIDX) {
+                continue;
+            }
+            n_log[slot]++;
+            if (nh < room) {
+                pt__walk_hit_path(logs[l], (uint32_t)h, &s->wpath[nh]);
+                s->cand[nh] = (uint32_t)nh;
+                nh++;
+                n_smp[slot]++;
+            }
         }
     }
     qsort_r(s->cand, nh, sizeof *s->cand, cmp_hit, s);
-    /* Runs of equal paths, slot by slot: keep the six most visited runs of a slot (spares in
+    /* Runs of equal paths, slot by slot: keep the six most frequent runs of a slot (spares in
      * case a path cannot be resolved), then resolve the best three into paths. */
     enum { KEEP = 6 };
     size_t best_a[KEEP], best_c[KEEP], n_best = 0;
     for (size_t a = 0; a < nh;) {
-        const pt__hit *h0 = &s->hits[s->cand[a]];
+        const pt__wpath *h0 = &s->wpath[s->cand[a]];
         uint32_t slot = x->oslot[h0->item];
         size_t b = a + 1;
-        while (b < nh && x->oslot[s->hits[s->cand[b]].item] == slot &&
-               same_path(h0, &s->hits[s->cand[b]])) {
+        while (b < nh && x->oslot[s->wpath[s->cand[b]].item] == slot &&
+               same_path(h0, &s->wpath[s->cand[b]])) {
             b++;
         }
         size_t c = b - a, j = n_best < KEEP ? n_best++ : KEEP;
@@ -1027,14 +1058,15 @@ static void walk_paths(pt_rec_scratch *s, uint32_t u, pt_rec_item *out, size_t n
             best_c[j] = c;
         }
         a = b;
-        if (a < nh && x->oslot[s->hits[s->cand[a]].item] == slot) {
+        if (a < nh && x->oslot[s->wpath[s->cand[a]].item] == slot) {
             continue;
         }
         /* The slot's runs are done: resolve its best paths. */
         pt_rec_item *o = &out[slot];
         double all = (double)(s->count[h0->item] ? s->count[h0->item] : 1);
+        double per_hit = (double)n_log[slot] / ((double)n_smp[slot] * all);
         for (size_t k = 0; k < n_best && o->n_paths < 3; k++) {
-            const pt__hit *h = &s->hits[s->cand[best_a[k]]];
+            const pt__wpath *h = &s->wpath[s->cand[best_a[k]]];
             int kinds[8];
             uint32_t xs[8], np = 0;
             kinds[np] = P_USER, xs[np++] = u;
@@ -1044,7 +1076,7 @@ static void walk_paths(pt_rec_scratch *s, uint32_t u, pt_rec_item *out, size_t n
                 xs[np++] = h->via[v];
             }
             kinds[np] = P_ITEM, xs[np++] = h->item;
-            double share = (double)best_c[k] / all;
+            double share = (double)best_c[k] * per_hit;
             o->n_paths += (uint32_t)make_path(r, kinds, xs, np, share > 1.0 ? 1.0 : share,
                                               &o->paths[o->n_paths]);
         }

@@ -139,15 +139,27 @@ struct pt_recommender {
     uint64_t n_if;           /* item-feature edges */
 };
 
-/* A walk hit kept for explanations: the item reached, the query item the walk started from,
- * and the nodes between them in walk order (local ids; vk[j] says whether via[j] is a user
- * 'u', an item 'i' or a feature 'f'). */
+/* A walk hit kept for explanations, 24 bytes in the walk's hit log: the item reached, the
+ * query item the walk started from, and the last item hop only, linked to the hit that ended
+ * the walk's previous hop (whose path is this one's prefix). A hop is mid[0..nmid) of kind
+ * `kind`: one user ('u'), or a feature and maybe its parent category ('f'). nvia counts the
+ * nodes between q and item on the whole path (recorded only up to PT__MAX_VIA). */
 typedef struct pt__hit {
+    uint32_t item, q;
+    uint32_t prev; /* log index of the walk's previous hit, PT__NOIDX for its first item hop */
+    uint32_t mid[2];
+    uint8_t nmid, kind, nvia;
+} pt__hit;
+
+/* A hit's whole path, rebuilt from the log by pt__walk_hit_path: the nodes between q and item
+ * in walk order (local ids; vk[j] says whether via[j] is a user 'u', an item 'i' or a feature
+ * 'f'). */
+typedef struct pt__wpath {
     uint32_t item, q;
     uint32_t via[PT__MAX_VIA];
     uint8_t nvia;
     uint8_t vk[PT__MAX_VIA];
-} pt__hit;
+} pt__wpath;
 
 /* The best three (query item, aux) terms that reached one intermediate node (exact methods). */
 typedef struct pt__top3 {
@@ -176,9 +188,13 @@ struct pt_rec_scratch {
     double *qcum;      /* scratch of query weights (sorting, alias construction) */
     pt__alias *qalias; /* alias table for drawing a query item */
     uint32_t n_q;
-    /* explain hits of walks */
+    /* explain hits of walks: the log of this lane (the second lane's is in lane->hits), and
+     * the paths of the hits explain_items samples (allocated on first use) */
     pt__hit *hits;
     size_t n_hits, hits_cap;
+    pt__wpath *wpath;
+    size_t wpath_cap;
+    uint32_t *slot_n; /* [2 * (n_items + 1)]: recorded and sampled hits per output slot */
     /* PPR push over users, items, features in one index space */
     double *ppr_p, *ppr_r;
     uint32_t *ppr_queue, *ppr_list, n_ppr_list;
@@ -232,6 +248,8 @@ uint32_t pt__walk_parent(const pt_recommender *r, uint32_t f);
  * has at most PT__MAX_VIA intermediate nodes are appended to s->hits. Returns PT_OK or PT_ENOMEM.
  */
 int pt__walk_sample(pt_rec_scratch *s, uint64_t steps, uint64_t seed, int record);
+/* The whole path of hit h of the log `log` (following the prev links). */
+void pt__walk_hit_path(const pt__hit *log, uint32_t h, pt__wpath *out);
 
 /* --- exact.c ------------------------------------------------------------------------------- */
 /* Exact one-hop scores (P3alpha over the query distribution, with the meta-path kernel), in

@@ -123,8 +123,7 @@ static pt_graph *shop_graph(pt_ctx *ctx) {
 /* A walk from one query item with restart 1 is a sequence of independent item -> user ->
  * item hops: the visit counts must follow the exact two-step probabilities. Chi-square test
  * with a fixed seed at the 0.1% level. */
-static void test_walk_visits_match_exact_probabilities(void **state) {
-    pt_ctx *ctx = *state;
+static void walk_visits_match(pt_ctx *ctx, int meta) {
     pt_graph *g = shop_graph(ctx);
     pt_walk_params p;
     pt_walk_params_default(&p);
@@ -133,9 +132,13 @@ static void test_walk_visits_match_exact_probabilities(void **state) {
     p.multi_hit = 0;
     p.n_p = 0;
     p.alpha = 1.0;
+    if (!meta) {
+        p.w_tag = p.w_category = p.w_brand = 0.0;
+    }
     pt_recommender *r;
     pt_rec_scratch *s, *se;
     assert_int_equal(pt_recommender_new(ctx, g, &p, &r), PT_OK);
+    assert_int_equal(r->has_meta, meta); /* meta 0: the co-behaviour walker (walk_cb) */
     assert_int_equal(pt_rec_scratch_new(r, &s), PT_OK);
     assert_int_equal(pt_rec_scratch_new(r, &se), PT_OK);
     uint32_t q = r->loc[find(g, "item", 7)];
@@ -172,6 +175,12 @@ static void test_walk_visits_match_exact_probabilities(void **state) {
     pt_rec_scratch_free(se);
     pt_recommender_free(r);
     pt_graph_free(g);
+}
+
+/* With meta-paths (the staged walker) and without (the lockstep co-behaviour walker). */
+static void test_walk_visits_match_exact_probabilities(void **state) {
+    walk_visits_match(*state, 1);
+    walk_visits_match(*state, 0);
 }
 
 /* The sampled estimate with restart 1 and no multi-hit converges to the exact RP3beta scores
@@ -293,6 +302,68 @@ static void check_path(const pt_graph *g, const pt_rec_path *p, pt_node_id user,
             assert_true(pt_graph_edge_find(g, b, p->preds[i], a, &e));
         }
     }
+}
+
+/* Pixie without meta-paths (the co-behaviour walker) and with long walks (restart 0.3, so
+ * paths of 3 and 5 nodes between the query item and the item appear): every path is real,
+ * edge by edge, its shares sum to at most 1, and a two-lane batch equals single queries,
+ * paths and shares included. */
+static void test_cobehaviour_walk_paths(void **state) {
+    pt_ctx *ctx = *state;
+    pt_graph *g = shop_graph(ctx);
+    pt_walk_params p;
+    pt_walk_params_default(&p);
+    p.method = PT_REC_PIXIE;
+    p.steps = 30000; /* two lanes */
+    p.restart = 0.3;
+    p.min_visits = 1;
+    p.threads = 2;
+    p.w_tag = p.w_category = p.w_brand = 0.0;
+    pt_recommender *r;
+    pt_rec_scratch *s;
+    assert_int_equal(pt_recommender_new(ctx, g, &p, &r), PT_OK);
+    assert_int_equal(r->has_meta, 0);
+    assert_int_equal(pt_rec_scratch_new(r, &s), PT_OK);
+    enum { NQ = 40, K = 10 };
+    pt_rec_query qs[NQ];
+    pt_rec_item out[NQ * K], one[K];
+    size_t n_out[NQ], n;
+    int flags[NQ], fl;
+    for (int u = 0; u < NQ; u++) {
+        pt_rec_query_init(&qs[u], find(g, "user", u + 1), K);
+        qs[u].explain = 1;
+    }
+    assert_int_equal(pt_recommend_many(r, qs, NQ, out, K, n_out, flags), PT_OK);
+    size_t n_items = 0, n_pathed = 0, n_long = 0;
+    for (int u = 0; u < NQ; u++) {
+        assert_int_equal(pt_recommend(r, s, &qs[u], one, &n, &fl), PT_OK);
+        assert_int_equal(n, n_out[u]);
+        for (size_t j = 0; j < n; j++) {
+            const pt_rec_item *b = &out[u * K + j];
+            assert_int_equal(one[j].item, b->item);
+            assert_true(one[j].score == b->score);
+            assert_int_equal(one[j].n_paths, b->n_paths);
+            double sum = 0.0;
+            for (uint32_t k = 0; k < one[j].n_paths; k++) {
+                assert_true(one[j].paths[k].share == b->paths[k].share);
+                assert_int_equal(one[j].paths[k].n_nodes, b->paths[k].n_nodes);
+                check_path(g, &one[j].paths[k], qs[u].user, one[j].item);
+                sum += one[j].paths[k].share;
+                n_long += one[j].paths[k].n_nodes > 4;
+            }
+            assert_true(sum <= 1.0 + 1e-6);
+            n_items += !one[j].popular;
+            n_pathed += one[j].n_paths > 0;
+        }
+    }
+    print_message("co-behaviour walks: %zu personal items, %zu with paths, %zu longer paths\n",
+                  n_items, n_pathed, n_long);
+    assert_true(n_items > 0);
+    assert_true(n_pathed * 100 >= n_items * 95);
+    assert_true(n_long > 0);
+    pt_rec_scratch_free(s);
+    pt_recommender_free(r);
+    pt_graph_free(g);
 }
 
 /* Every method's explanations are real edges of the graph, for every user. */
@@ -1008,6 +1079,7 @@ int main(void) {
         cmocka_unit_test_setup_teardown(test_walk_estimate_converges_to_rp3b, ctx_up, ctx_down),
         cmocka_unit_test_setup_teardown(test_p3_rp3b_match_hand_computed_values, ctx_up, ctx_down),
         cmocka_unit_test_setup_teardown(test_explanation_paths_are_real_edges, ctx_up, ctx_down),
+        cmocka_unit_test_setup_teardown(test_cobehaviour_walk_paths, ctx_up, ctx_down),
         cmocka_unit_test_setup_teardown(test_unknown_user_is_popular_and_bad_input_fails, ctx_up,
                                         ctx_down),
         cmocka_unit_test_setup_teardown(test_sparse_user_seen_and_excluded, ctx_up, ctx_down),
