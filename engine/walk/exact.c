@@ -520,6 +520,48 @@ int pt__walk_knn_build(pt_recommender *r) {
     }
     r->knn_off[n] = (uint32_t)pos;
     r->knn_n = n;
+    /* The lists above are by target item: j's k most similar items i. A user's score of j
+     * sums sim(i, j) over her items i in j's list (the neighbourhood is the target's, as in
+     * the usual item-item formulation, score = x_u W with W's columns cut to k). Scoring
+     * walks from the user's items, so turn the lists around: i's entries are the targets j
+     * whose lists hold i. */
+    uint32_t *deg = co; /* all zero again */
+    for (uint64_t e = 0; e < pos; e++) {
+        deg[r->knn_nbr[e]]++;
+    }
+    uint32_t *t_nbr = pt__malloc(ctx, (pos + 1) * sizeof *t_nbr);
+    float *t_sim = pt__malloc(ctx, (pos + 1) * sizeof *t_sim);
+    if (t_nbr == NULL || t_sim == NULL) {
+        pt__free(ctx, t_nbr);
+        pt__free(ctx, t_sim);
+        pt__free(ctx, co);
+        pt__free(ctx, touched);
+        pt__free(ctx, cand);
+        return pt__error(ctx, PT_ENOMEM, "pt_recommender_new: out of memory (itemknn)");
+    }
+    uint32_t *fill = touched; /* next free entry of each source row */
+    uint32_t acc = 0;
+    for (uint32_t i = 0; i < n; i++) {
+        fill[i] = acc;
+        acc += deg[i];
+    }
+    for (uint32_t j = 0; j < n; j++) {
+        for (uint32_t e = r->knn_off[j]; e < r->knn_off[j + 1]; e++) {
+            uint32_t i = r->knn_nbr[e];
+            t_nbr[fill[i]] = j;
+            t_sim[fill[i]++] = r->knn_sim[e];
+        }
+    }
+    acc = 0;
+    for (uint32_t i = 0; i < n; i++) {
+        r->knn_off[i] = acc;
+        acc += deg[i];
+    }
+    r->knn_off[n] = acc;
+    pt__free(ctx, r->knn_nbr);
+    pt__free(ctx, r->knn_sim);
+    r->knn_nbr = t_nbr;
+    r->knn_sim = t_sim;
     pt__free(ctx, co);
     pt__free(ctx, touched);
     pt__free(ctx, cand);
