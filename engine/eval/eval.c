@@ -1772,16 +1772,58 @@ int pt_eval_set_params(pt_ctx *ctx, const char *spec, pt_walk_params *p) {
     return PT_OK;
 }
 
+/* Validation fold f (0-based) of split s: random splits draw with seed + f; leave-last-out
+ * fold f first drops each user's f latest training interactions (carving leave-last-out f
+ * times and keeping the training part), then holds out the next latest, so every fold
+ * predicts a later interaction from the earlier ones only. */
+static int carve_fold(pt_ctx *ctx, const pt_graph *g, const pt_split *s, const pt_split_opts *val,
+                      uint32_t f, pt_split **out) {
+    pt_split_opts o = *val;
+    *out = NULL;
+    if (o.kind == PT_SPLIT_RANDOM) {
+        o.seed += f;
+        return pt_split_carve(ctx, g, s, &o, out);
+    }
+    pt_split *cur = NULL;
+    int rc = pt_split_carve(ctx, g, s, &o, &cur);
+    for (uint32_t j = 0; j < f && rc == PT_OK; j++) {
+        pt_split *next = NULL;
+        rc = pt_split_carve(ctx, g, cur, &o, &next);
+        pt_split_free(cur);
+        cur = next;
+    }
+    if (rc != PT_OK) {
+        pt_split_free(cur);
+        return rc;
+    }
+    *out = cur;
+    return PT_OK;
+}
+
 int pt_eval_tune(pt_ctx *ctx, const pt_graph *g, const pt_split *s, const pt_split_opts *val,
                  const char *grid, const pt_eval_opts *o, pt_walk_params *p, char *best_point,
                  size_t best_cap, pt_tune_fn fn, void *ud) {
+    return pt_eval_tune_folds(ctx, g, s, val, 1, grid, o, p, best_point, best_cap, NULL, fn, ud);
+}
+
+int pt_eval_tune_folds(pt_ctx *ctx, const pt_graph *g, const pt_split *s,
+                       const pt_split_opts *val, uint32_t n_folds, const char *grid,
+                       const pt_eval_opts *o, pt_walk_params *p, char *best_point,
+                       size_t best_cap, double *best_val, pt_tune_fn fn, void *ud) {
     grid_dim dims[GRID_MAX_DIMS];
     size_t n_dims = 0;
-    pt_split *v = NULL;
-    pt_graph *train = NULL;
+    pt_split *v[PT_EVAL_MAX_FOLDS] = {NULL};
+    pt_graph *train[PT_EVAL_MAX_FOLDS] = {NULL};
     int rc = PT_OK;
     if (best_point != NULL && best_cap > 0) {
         best_point[0] = '\0';
+    }
+    if (best_val != NULL) {
+        *best_val = 0.0;
+    }
+    if (n_folds < 1 || n_folds > PT_EVAL_MAX_FOLDS) {
+        return pt__error(ctx, PT_EINVAL, "validation folds must be 1..%d, not %u",
+                         PT_EVAL_MAX_FOLDS, n_folds);
     }
     PT_TRY(check_run_opts(ctx, o, p));
     if (grid == NULL || *grid == '\0') {
@@ -1796,10 +1838,12 @@ int pt_eval_tune(pt_ctx *ctx, const pt_graph *g, const pt_split *s, const pt_spl
             goto done;
         }
     }
-    PT_TRY(pt_split_carve(ctx, g, s, val, &v));
     double t0 = pt__now();
-    if (o->method != PT_EVAL_MOSTPOP) {
-        PT_TRY(pt_split_train_graph(ctx, g, v, &train));
+    for (uint32_t f = 0; f < n_folds; f++) {
+        PT_TRY(carve_fold(ctx, g, s, val, f, &v[f]));
+        if (o->method != PT_EVAL_MOSTPOP) {
+            PT_TRY(pt_split_train_graph(ctx, g, v[f], &train[f]));
+        }
     }
     double build = pt__now() - t0;
     pt_walk_params best = *p;
@@ -1826,10 +1870,48 @@ int pt_eval_tune(pt_ctx *ctx, const pt_graph *g, const pt_split *s, const pt_spl
         if (n_dims == 0) {
             snprintf(text, sizeof text, "(defaults)");
         }
+        /* The point's result: every metric averaged over the folds. */
         pt_eval_result r;
         memset(&r, 0, sizeof r);
+        for (uint32_t f = 0; f < n_folds; f++) {
+            pt_eval_result rf;
+            memset(&rf, 0, sizeof rf);
+            PT_TRY(run_on(ctx, g, train[f], v[f], &cur, o, &rf));
+            if (f == 0) {
+                r = rf;
+                continue;
+            }
+            r.n_users += rf.n_users;
+            r.n_fallback += rf.n_fallback;
+            r.n_short += rf.n_short;
+            r.n_foreign += rf.n_foreign;
+            r.query_seconds += rf.query_seconds;
+            for (size_t k = 0; k < r.n_ks; k++) {
+                pt_metrics *a = &r.m[k];
+                const pt_metrics *b = &rf.m[k];
+                a->hit += b->hit;
+                a->ndcg += b->ndcg;
+                a->recall += b->recall;
+                a->mrr += b->mrr;
+                a->precision += b->precision;
+                a->item_coverage += b->item_coverage;
+                a->gini += b->gini;
+                a->tail_percentage += b->tail_percentage;
+            }
+        }
+        for (size_t k = 0; k < r.n_ks && n_folds > 1; k++) {
+            pt_metrics *a = &r.m[k];
+            double inv = 1.0 / (double)n_folds;
+            a->hit *= inv;
+            a->ndcg *= inv;
+            a->recall *= inv;
+            a->mrr *= inv;
+            a->precision *= inv;
+            a->item_coverage *= inv;
+            a->gini *= inv;
+            a->tail_percentage *= inv;
+        }
         r.build_seconds = build;
-        PT_TRY(run_on(ctx, g, train, v, &cur, o, &r));
         if (fn != NULL) {
             fn(ud, text, &r);
         }
@@ -1842,8 +1924,13 @@ int pt_eval_tune(pt_ctx *ctx, const pt_graph *g, const pt_split *s, const pt_spl
         }
     }
     *p = best;
+    if (best_val != NULL) {
+        *best_val = best_ndcg;
+    }
 done:
-    pt_graph_free(train);
-    pt_split_free(v);
+    for (uint32_t f = 0; f < PT_EVAL_MAX_FOLDS; f++) {
+        pt_graph_free(train[f]);
+        pt_split_free(v[f]);
+    }
     return rc;
 }

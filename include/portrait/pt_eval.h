@@ -270,6 +270,23 @@ PT_API int pt_eval_tune(pt_ctx *ctx, const pt_graph *g, const pt_split *s,
                         pt_walk_params *p, char *best_point, size_t best_cap, pt_tune_fn fn,
                         void *ud);
 
+/** Most validation folds pt_eval_tune_folds() takes. */
+#define PT_EVAL_MAX_FOLDS 8
+
+/**
+ * pt_eval_tune() over `n_folds` (1..PT_EVAL_MAX_FOLDS) validation splits carved from the
+ * training part of `s`, every metric averaged over them, so that a small validation set does
+ * not pick by noise. Fold f of a random `val` draws with seed val->seed + f; fold f of
+ * leave-last-out first drops each user's f latest training interactions, then holds out the
+ * next latest (every fold predicts a later interaction from earlier ones). n_folds 1 is
+ * pt_eval_tune(). `best_val` (may be NULL) receives the best point's mean validation NDCG at
+ * the first cut-off. @return as pt_eval_tune(); PT_EINVAL for a bad n_folds.
+ */
+PT_API int pt_eval_tune_folds(pt_ctx *ctx, const pt_graph *g, const pt_split *s,
+                              const pt_split_opts *val, uint32_t n_folds, const char *grid,
+                              const pt_eval_opts *o, pt_walk_params *p, char *best_point,
+                              size_t best_cap, double *best_val, pt_tune_fn fn, void *ud);
+
 /** Name of a method as the CLI spells it ("pixie", "p3", "rp3b", "ppr", "pop", "mostpop"). */
 PT_API const char *pt_eval_method_name(int method);
 

@@ -405,6 +405,62 @@ static void test_validation_carve_never_sees_test(void **state) {
     pt_graph_free(g);
 }
 
+/* Tuning callback: keep the NDCG at the first cut-off of the last point. */
+static void keep_ndcg(void *ud, const char *point, const pt_eval_result *r) {
+    (void)point;
+    *(double *)ud = r->m[0].ndcg;
+}
+
+/* Validation folds: with leave-last-out, fold 1 is the carve of the carve's training part, so
+ * the 2-fold mean equals the mean of tuning on s (fold 0) and on carve(s) (whose validation
+ * carve is fold 1); bad fold counts are rejected. */
+static void test_validation_folds_average_the_folds(void **state) {
+    pt_ctx *ctx = *state;
+    if (!pt_eval_have_walk()) {
+        skip();
+    }
+    pt_graph *g = many_users(ctx);
+    pt_split_opts o;
+    pt_split_opts_default(&o);
+    pt_split *s, *c;
+    assert_int_equal(pt_split_new(ctx, g, &o, &s), PT_OK);
+    assert_int_equal(pt_split_carve(ctx, g, s, &o, &c), PT_OK);
+    pt_eval_opts eo;
+    pt_eval_opts_default(&eo);
+    eo.method = PT_REC_RP3B;
+    eo.threads = 1;
+    eo.ks[0] = 10;
+    eo.n_ks = 1;
+    pt_walk_params p;
+    double f0 = -1, f1 = -1, both = -1, best = -1;
+    char point[128];
+    pt_eval_params_default(&p);
+    assert_int_equal(pt_eval_tune(ctx, g, s, &o, "beta=0.3", &eo, &p, point, sizeof point,
+                                  keep_ndcg, &f0),
+                     PT_OK);
+    pt_eval_params_default(&p);
+    assert_int_equal(pt_eval_tune(ctx, g, c, &o, "beta=0.3", &eo, &p, point, sizeof point,
+                                  keep_ndcg, &f1),
+                     PT_OK);
+    pt_eval_params_default(&p);
+    assert_int_equal(pt_eval_tune_folds(ctx, g, s, &o, 2, "beta=0.3", &eo, &p, point,
+                                        sizeof point, &best, keep_ndcg, &both),
+                     PT_OK);
+    assert_true(f0 >= 0.0 && f1 >= 0.0);
+    near(both, 0.5 * (f0 + f1));
+    near(best, both);
+    assert_string_equal(point, "beta=0.3");
+    assert_int_equal(pt_eval_tune_folds(ctx, g, s, &o, 0, "beta=0.3", &eo, &p, NULL, 0, NULL,
+                                        NULL, NULL),
+                     PT_EINVAL);
+    assert_int_equal(pt_eval_tune_folds(ctx, g, s, &o, PT_EVAL_MAX_FOLDS + 1, "beta=0.3", &eo,
+                                        &p, NULL, 0, NULL, NULL, NULL),
+                     PT_EINVAL);
+    pt_split_free(c);
+    pt_split_free(s);
+    pt_graph_free(g);
+}
+
 /* --- split files ---------------------------------------------------------------------------- */
 
 /* Write `text` to a fresh temporary file; returns its path (static buffer per slot). */
@@ -694,6 +750,8 @@ int main(void) {
         cmocka_unit_test_setup_teardown(test_random_split_rounds_half_to_even, ctx_up,
                                         ctx_down),
         cmocka_unit_test_setup_teardown(test_validation_carve_never_sees_test, ctx_up, ctx_down),
+        cmocka_unit_test_setup_teardown(test_validation_folds_average_the_folds, ctx_up,
+                                        ctx_down),
         cmocka_unit_test_setup_teardown(test_split_files_count_unknown_ids_and_keep_going, ctx_up,
                                         ctx_down),
         cmocka_unit_test_setup_teardown(test_bad_input_is_rejected, ctx_up, ctx_down),

@@ -6,17 +6,20 @@
 # reference split files (../shared/data/splits: the exact rows behind REFERENCE.md), for every
 # method this build offers. Walk methods are tuned with --tune on a validation split carved
 # from the training rows (leave-last-out for A, random:0.2 for B): the test rows never choose a
-# parameter. Prints the table on stdout, progress on stderr. docs/EVAL.md explains the columns.
+# parameter. Prints the table on stdout, then per data set and protocol the method whose tuned
+# point scored the best mean validation NDCG@10 (chosen without the test rows), progress on
+# stderr. docs/EVAL.md explains the columns.
 #
 # Environment:
 #   PORTRAIT  the command (default build-eval/portrait, else build/portrait)
 #   DATA      the data folder (default ../shared/data)
-#   METHODS   methods to run (default "mostpop pop p3 rp3b pixie ppr ease hybrid";
+#   METHODS   methods to run (default "mostpop pop p3 rp3b pixie ppr ease hybrid itemknn";
 #             mostpop only when the build has no walk engine)
 #   SETS      data sets (default "ml-100k amazon-all-beauty amazon-gift-cards")
 #   PROTOS    protocols (default "A B")
 #   SPLITS    files (default: the reference rows) or own (portrait's own seeded splits)
 #   TUNE      1 (default) tunes walk methods on the validation split; 0 uses the defaults
+#   VAL_FOLDS validation folds averaged when tuning (portrait eval --val-folds; default 1)
 #   GRID_<method>  a --grid for one method, e.g. GRID_rp3b="alpha=0.6,0.8;beta=0.3,0.5"
 #   KEEP      1 keeps the temporary stores and logs (their folder is printed)
 set -eu
@@ -33,11 +36,12 @@ SETS=${SETS:-"ml-100k amazon-all-beauty amazon-gift-cards"}
 PROTOS=${PROTOS:-"A B"}
 SPLITS=${SPLITS:-files}
 TUNE=${TUNE:-1}
+VAL_FOLDS=${VAL_FOLDS:-1}
 if [ -z "${METHODS:-}" ]; then
     if "$P" --store /nonexistent/pt.db eval --method p3 2>&1 | grep -q "no walk engine"; then
         METHODS=mostpop
     else
-        METHODS="mostpop pop p3 rp3b pixie ppr ease hybrid"
+        METHODS="mostpop pop p3 rp3b pixie ppr ease hybrid itemknn"
     fi
 fi
 
@@ -80,6 +84,7 @@ f4() {
 echo "| data | proto | method | params (tuned on validation) | HR@10 | NDCG@10 | Recall@20 |" \
      "NDCG@20 | Cov@10 | MRR@10 | Gini@10 | Tail@10 | query s |"
 echo "|---|---|---|---|---|---|---|---|---|---|---|---|---|"
+: > "$TMP/chosen"
 for set in $SETS; do
     echo "bench_quality: importing $set" >&2
     import_set "$set" >&2
@@ -97,9 +102,9 @@ for set in $SETS; do
         for m in $METHODS; do
             tune=""
             if [ "$m" != mostpop ] && [ "$m" != pop ] && [ "$TUNE" = 1 ]; then
-                tune="--tune"
+                tune="--tune --val-folds $VAL_FOLDS"
                 grid=$(eval "echo \${GRID_$m:-}")
-                if [ -n "$grid" ]; then tune="--tune --grid $grid"; fi
+                if [ -n "$grid" ]; then tune="--tune --val-folds $VAL_FOLDS --grid $grid"; fi
             fi
             out="$TMP/$set-$proto-$m.json"
             echo "bench_quality: $set $proto $m $tune" >&2
@@ -119,6 +124,22 @@ for set in $SETS; do
                  "$(f4 "$(jget NDCG@20 "$out")") | $(f4 "$(jget ItemCoverage@10 "$out")") |" \
                  "$(f4 "$(jget MRR@10 "$out")") | $(f4 "$(jget GiniIndex@10 "$out")") |" \
                  "$(f4 "$(jget TailPercentage@10 "$out")") | $(jget queries "$out") |"
+            val=$(jget val_ndcg "$out")
+            if [ -n "$val" ]; then
+                echo "$set $proto $val $m $(jget NDCG@10 "$out") $params" >> "$TMP/chosen"
+            fi
         done
     done
 done
+# Per data set and protocol, the tuned method with the best validation NDCG@10 (ties: the
+# earlier method of METHODS); its test NDCG@10 is the figure to report.
+echo
+echo "| data | proto | chosen on validation | validation NDCG@10 ($VAL_FOLDS fold(s)) | test NDCG@10 | params |"
+echo "|---|---|---|---|---|---|"
+awk '{ key = $1 " " $2
+       if (!(key in best) || $3 > best[key]) { best[key] = $3; line[key] = $0 }
+       if (!(key in order)) { order[key] = ++n; keys[n] = key } }
+     END { for (i = 1; i <= n; i++) { split(line[keys[i]], f, " "); p = ""
+             for (j = 6; j <= length(f); j++) p = p (j > 6 ? " " : "") f[j]
+             printf "| %s | %s | %s | %.4f | %.4f | %s |\n", f[1], f[2], f[4], f[3], f[5], p } }' \
+    "$TMP/chosen"

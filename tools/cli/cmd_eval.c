@@ -131,8 +131,9 @@ static int save_split(const cli_args *a, const pt_graph *g, const pt_split *s, c
 /* Print the result as JSON on stdout. */
 static void print_json(const char *split, const char *train_file, const char *test_file,
                        const pt_split_file_stats *fs, int method, const pt_walk_params *p,
-                       const char *tuned, const pt_eval_result *r, const char *model,
-                       const pt_seq_params *sp, const pt_seq_eval_info *si) {
+                       const char *tuned, double val_ndcg, uint32_t folds,
+                       const pt_eval_result *r, const char *model, const pt_seq_params *sp,
+                       const pt_seq_eval_info *si) {
     printf("{\"split\":{\"protocol\":");
     cli_json_str(stdout, split);
     if (train_file != NULL) {
@@ -171,6 +172,7 @@ static void print_json(const char *split, const char *train_file, const char *te
     if (tuned != NULL) {
         printf(",\"tuned\":");
         cli_json_str(stdout, tuned);
+        printf(",\"val_folds\":%u,\"val_ndcg\":%.6f", folds, val_ndcg);
     }
     printf(",\"items\":%u,\"fallback_users\":%u,\"short_lists\":%u,\"metrics\":{", r->n_items,
            r->n_fallback, r->n_short);
@@ -189,7 +191,7 @@ static void print_json(const char *split, const char *train_file, const char *te
 /* Print the result as a table on stdout. */
 static void print_table(const char *split, const char *train_file, const char *test_file,
                         int method, const pt_walk_params *p, const char *tuned,
-                        const pt_eval_result *r, const char *model, const pt_seq_params *sp,
+                        double val_ndcg, uint32_t folds, const pt_eval_result *r, const char *model, const pt_seq_params *sp,
                         const pt_seq_eval_info *si) {
     char b1[32], b2[32], b3[32], b4[32];
     printf("split      %s\n", split);
@@ -223,7 +225,8 @@ static void print_table(const char *split, const char *train_file, const char *t
     }
     printf("\n");
     if (tuned != NULL) {
-        printf("tuned      %s (on the validation split)\n", tuned);
+        printf("tuned      %s (on the validation split%s: NDCG@%u %.4f%s)\n", tuned,
+               folds > 1 ? "s" : "", r->m[0].k, val_ndcg, folds > 1 ? ", mean of the folds" : "");
     }
     if (r->n_fallback > 0 || r->n_short > 0) {
         printf("notes      %u users got popular items, %u lists shorter than K\n", r->n_fallback,
@@ -365,6 +368,17 @@ static int run_eval(cli_args *a) {
         goto done;
     }
     int tune = cli_flag(a, "tune") || cli_opt(a, "grid") != NULL;
+    uint32_t folds = 1;
+    const char *vf = cli_opt(a, "val-folds");
+    if (vf != NULL) {
+        char *end;
+        unsigned long x = strtoul(vf, &end, 10);
+        if (*vf == '\0' || *end != '\0' || x < 1 || x > PT_EVAL_MAX_FOLDS) {
+            cli_err(a, "--val-folds: expected 1..%d, got '%s'", PT_EVAL_MAX_FOLDS, vf);
+            goto done;
+        }
+        folds = (uint32_t)x;
+    }
     if (tune && method == PT_EVAL_MOSTPOP) {
         cli_err(a, "--tune: mostpop has no parameters to tune");
         goto done;
@@ -410,9 +424,10 @@ static int run_eval(cli_args *a) {
         goto close;
     }
     const char *tuned_p = NULL;
+    double val_ndcg = 0.0;
     if (tune) {
-        rc = pt_eval_tune(ctx, g, s, &vo, cli_opt(a, "grid"), &eo, &wp, tuned, sizeof tuned,
-                          tune_report, a);
+        rc = pt_eval_tune_folds(ctx, g, s, &vo, folds, cli_opt(a, "grid"), &eo, &wp, tuned,
+                                sizeof tuned, &val_ndcg, tune_report, a);
         if (rc != PT_OK) {
             cli_err(a, "%s", pt_ctx_errmsg(ctx));
             ex = cli_exit_for(rc, 0);
@@ -434,10 +449,12 @@ static int run_eval(cli_args *a) {
         goto close;
     }
     if (json) {
-        print_json(phrase, train_file, test_file, &fs, method, &wp, tuned_p, &r, model,
+        print_json(phrase, train_file, test_file, &fs, method, &wp, tuned_p, val_ndcg, folds, &r,
+                   model,
                    seq_mode >= 0 ? &sp : NULL, &si);
     } else {
-        print_table(phrase, train_file, test_file, method, &wp, tuned_p, &r, model,
+        print_table(phrase, train_file, test_file, method, &wp, tuned_p, val_ndcg, folds, &r,
+                    model,
                     seq_mode >= 0 ? &sp : NULL, &si);
     }
     ex = EXIT_OK_;
@@ -453,7 +470,7 @@ done:
 }
 
 static const char *const eval_opts[] = {
-    "split=",   "split-files=", "val-split=", "seed=",    "min-interactions=", "method=",
+    "split=",   "split-files=", "val-split=", "val-folds=", "seed=",    "min-interactions=", "method=",
     "k=",       "steps=",       "alpha=",     "beta=",    "restart=",          "half-life=",
     "tune",     "grid=",        "threads=",   "tail-ratio=", "format=",        "save-split=",
     "params=",  "model=",       "L=",         "dim=",     "epochs=",           "neg=",
@@ -467,7 +484,7 @@ const cli_cmd cmd_eval = {
     "                     [--method pixie|p3|rp3b|ppr|pop|ease|hybrid|itemknn|mostpop] [--k 10,20]\n"
     "                     [--steps N] [--alpha A] [--beta B] [--restart R] [--half-life D]\n"
     "                     [--seed S] [--params SPEC] [--tune] [--grid SPEC]\n"
-    "                     [--val-split SPLIT]\n"
+    "                     [--val-split SPLIT] [--val-folds N]\n"
     "                     [--min-interactions N] [--threads N] [--tail-ratio R]\n"
     "                     [--save-split PREFIX] [--format text|json]\n"
     "                     [--model walk|seq|hybrid] [--L 5] [--dim 50] [--epochs N]\n"
@@ -501,6 +518,7 @@ const cli_cmd cmd_eval = {
     "                           category_up multi_hit w.<action>)\n"
     "  --val-split SPLIT        protocol of the validation split (default: that of --split;\n"
     "                           leave-last-out with --split-files)\n"
+    "  --val-folds N            tune on N validation folds, averaged (1..8; docs/EVAL.md)\n"
     "  --min-interactions N     users with fewer stay whole in training (default 5)\n"
     "  --tail-ratio R           long-tail items for TailPercentage: the floor(R * items) least\n"
     "                           popular in training (R <= 1; default 0.8, i.e. outside the top\n"
