@@ -172,7 +172,7 @@ int pt_cnn_train(pt_ctx *ctx, const pt_cnn_data *train, const pt_cnn_train_opts 
                  pt_cnn **out) {
     pt_cnn *m = NULL;
     uint32_t *order = NULL;
-    pt__tensor dz = {0};
+    pt__dp *dp = NULL;
     int rc = PT_OK;
     char arch[512];
     *out = NULL;
@@ -192,7 +192,7 @@ int pt_cnn_train(pt_ctx *ctx, const pt_cnn_data *train, const pt_cnn_train_opts 
         }
     }
     uint32_t batch = o->batch ? o->batch : 64, epochs = o->epochs ? o->epochs : 10;
-    pt__nn_set_threads(o->threads);
+    int threads = pt__nn_set_threads(o->threads);
     PT_TRY(arch_string(ctx, o->arch, n_classes, arch, sizeof arch));
     PT_TRY(model_new(ctx, n_classes, o->class_names, &m));
     PT_TRY(pt__net_new(ctx, arch, train->c, train->h, train->w, o->seed, &m->net));
@@ -227,6 +227,8 @@ int pt_cnn_train(pt_ctx *ctx, const pt_cnn_data *train, const pt_cnn_train_opts 
     pt__rng rng;
     pt__rng_seed(&rng, o->seed ^ 0x5eedULL);
     int flags = o->augment ? (PT__AUG_SHIFT | PT__AUG_FLIP | PT__AUG_ERASE) : 0;
+    /* data-parallel steps: every loop on all the threads (parallel.c) */
+    PT_TRY(pt__dp_new(ctx, m->net, batch, threads, &dp));
     uint8_t *lab = pt__malloc(ctx, batch);
     if (lab == NULL) {
         rc = pt__error(ctx, PT_ENOMEM, "labels");
@@ -242,22 +244,15 @@ int pt_cnn_train(pt_ctx *ctx, const pt_cnn_data *train, const pt_cnn_train_opts 
             for (uint32_t i = 0; i < nb; i++) {
                 lab[i] = train->labels[order[b0 + i]];
             }
-            const pt__tensor *z;
             rc = make_batch(ctx, m, train, order + b0, nb, flags, &rng);
             if (rc == PT_OK) {
-                rc = pt__net_forward(ctx, m->net, &m->batch, 1, &rng, &z);
-            }
-            if (rc == PT_OK) {
-                rc = pt__softmax_xent(ctx, z, lab, &dz, &loss, &hits);
+                rc = pt__dp_step(ctx, dp, &m->batch, lab, pt__rng_next(&rng), &loss, &hits);
                 if (rc == PT_ELIMIT) {
                     rc = pt__error(ctx, PT_ELIMIT,
                                    "training diverged: the loss is NaN or infinite at epoch %u, "
                                    "step %llu (try a lower learning rate)",
                                    ep, (unsigned long long)step + 1);
                 }
-            }
-            if (rc == PT_OK) {
-                rc = pt__net_backward(ctx, m->net, &dz);
             }
             if (rc == PT_OK) {
                 rc = pt__optim_step(ctx, &opt, &m->net->params);
@@ -282,7 +277,9 @@ int pt_cnn_train(pt_ctx *ctx, const pt_cnn_data *train, const pt_cnn_train_opts 
         e.test_accuracy = -1;
         if (o->test != NULL) {
             pt_cnn_eval_result r;
+            pt__nn_set_threads(threads); /* inference: GEMMs on all the threads again */
             rc = pt_cnn_eval(ctx, m, o->test, &r);
+            pt__nn_set_threads(1);
             if (rc != PT_OK) {
                 break;
             }
@@ -294,8 +291,8 @@ int pt_cnn_train(pt_ctx *ctx, const pt_cnn_data *train, const pt_cnn_train_opts 
     }
     pt__free(ctx, lab);
 done:
+    pt__dp_free(ctx, dp);
     pt__free(ctx, order);
-    pt__tensor_free(ctx, &dz);
     if (rc != PT_OK) {
         pt_cnn_free(m);
         return rc;

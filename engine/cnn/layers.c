@@ -36,6 +36,34 @@ static int ensure_arg(pt_ctx *ctx, pt__layer *l, size_t n) {
     return PT_OK;
 }
 
+/* Eight floats as one GCC vector (two SSE registers in the baseline build, one AVX register in
+ * the PT__SIMD copy): unaligned loads and stores through memcpy. */
+typedef float pt__v8 __attribute__((vector_size(32)));
+typedef int32_t pt__v8i __attribute__((vector_size(32)));
+/* The helpers are static and always inlined, so the psABI note about passing AVX-sized vectors
+ * without AVX does not concern any interface. */
+#pragma GCC diagnostic ignored "-Wpsabi"
+
+static inline pt__v8 v8_load(const float *p) {
+    pt__v8 v;
+    memcpy(&v, p, sizeof v);
+    return v;
+}
+
+static inline void v8_store(float *p, pt__v8 v) {
+    memcpy(p, &v, sizeof v);
+}
+
+static inline pt__v8 v8_set1(float x) {
+    pt__v8 v = {x, x, x, x, x, x, x, x};
+    return v;
+}
+
+/* Lanes added in a fixed order. */
+static inline float v8_sum(pt__v8 v) {
+    return ((v[0] + v[1]) + (v[2] + v[3])) + ((v[4] + v[5]) + (v[6] + v[7]));
+}
+
 /* He-normal init (He et al. 2015): N(0, 2 / fan_in), good for ReLU networks. */
 static void he_init(pt__rng *rng, float *w, size_t n, size_t fan_in) {
     float sd = sqrtf(2.0f / (float)(fan_in ? fan_in : 1));
@@ -324,7 +352,7 @@ int pt__layer_out_shape(pt_ctx *ctx, const pt__layer *l, uint32_t c, uint32_t h,
 #else
 #define PT__NO_MEMCPY_IDIOM
 #endif
-PT__NO_MEMCPY_IDIOM static void im2col(const pt__layer *l, const pt__tensor *x, uint32_t oh, uint32_t ow, float *cols) {
+PT__SIMD PT__NO_MEMCPY_IDIOM static void im2col(const pt__layer *l, const pt__tensor *x, uint32_t oh, uint32_t ow, float *cols) {
     uint32_t n = x->n, H = x->h, W = x->w;
     size_t P = (size_t)oh * ow, NP = (size_t)n * P;
     for (uint32_t ci = 0; ci < l->cin; ci++) {
@@ -392,7 +420,7 @@ PT__NO_MEMCPY_IDIOM static void im2col(const pt__layer *l, const pt__tensor *x, 
 }
 
 /* col2im: the adjoint of im2col, accumulating dcols into dx (zeroed by the caller). */
-static void col2im(const pt__layer *l, const float *dcols, uint32_t oh, uint32_t ow,
+PT__SIMD static void col2im(const pt__layer *l, const float *dcols, uint32_t oh, uint32_t ow,
                    pt__tensor *dx) {
     uint32_t n = dx->n, H = dx->h, W = dx->w;
     size_t P = (size_t)oh * ow, NP = (size_t)n * P;
@@ -542,9 +570,215 @@ static int conv_backward_full(pt_ctx *ctx, pt__layer *l, const pt__tensor *dy, i
     return PT_OK;
 }
 
+/* ---- one input channel (a first layer on grey images): direct convolution ------------------
+ * With cin 1 the GEMM's inner dimension is only kh*kw (9), too short for a GEMM to pay for the
+ * im2col copy (kh*kw copies of the input) and the scatter of its output: instead each image is
+ * copied once into a zero-padded plane (kept in cols for the backward pass), and every output
+ * plane is kh*kw vectorised multiply-adds of shifted rows of it. */
+static int direct_conv(const pt__layer *l, uint32_t w) {
+    return l->cin == 1 && l->kh > 1 && l->kw > 1 && l->kh * l->kw <= 49 && !full_width(l, w);
+}
+
+/* Forward of a 1-channel conv: cols holds the n padded planes (H+2ph) x (W+2pw). */
+PT__SIMD static int conv_forward_direct(pt_ctx *ctx, pt__layer *l, const pt__tensor *x, uint32_t oh,
+                               uint32_t ow) {
+    uint32_t n = x->n, H = x->h, W = x->w, kh = l->kh, kw = l->kw, cout = l->cout;
+    size_t PH = (size_t)H + 2 * l->ph, PW = (size_t)W + 2 * l->pw, P = (size_t)oh * ow;
+    if (pt__tensor_reshape(ctx, &l->cols, n, 1, (uint32_t)PH, (uint32_t)PW) != PT_OK ||
+        pt__tensor_reshape(ctx, &l->y, n, cout, oh, ow) != PT_OK) {
+        return PT_ENOMEM;
+    }
+    for (uint32_t b = 0; b < n; b++) {
+        float *pad = l->cols.data + (size_t)b * PH * PW;
+        memset(pad, 0, PH * PW * sizeof(float));
+        for (uint32_t iy = 0; iy < H; iy++) {
+            memcpy(pad + (iy + l->ph) * PW + l->pw, x->data + ((size_t)b * H + iy) * W,
+                   W * sizeof(float));
+        }
+        for (uint32_t co = 0; co < cout; co++) {
+            float *restrict out = l->y.data + ((size_t)b * cout + co) * P;
+            const float *wt = l->wt->w + (size_t)co * kh * kw;
+            float bias = l->bias->w[co];
+            for (size_t p = 0; p < P; p++) {
+                out[p] = bias;
+            }
+            if (kh == 3 && kw == 3 && ow >= 8) {
+                /* the common 3x3: all nine taps per 8 outputs, one store; the last vector of a
+                 * row overlaps the previous one (the same values again) instead of a tail */
+                pt__v8 w0 = v8_set1(wt[0]), w1 = v8_set1(wt[1]), w2 = v8_set1(wt[2]);
+                pt__v8 w3 = v8_set1(wt[3]), w4 = v8_set1(wt[4]), w5 = v8_set1(wt[5]);
+                pt__v8 w6 = v8_set1(wt[6]), w7 = v8_set1(wt[7]), w8 = v8_set1(wt[8]);
+                pt__v8 bv = v8_set1(bias);
+                for (uint32_t oy = 0; oy < oh; oy++) {
+                    float *o = out + (size_t)oy * ow;
+                    const float *r0 = pad + oy * PW, *r1 = r0 + PW, *r2 = r1 + PW;
+                    for (uint32_t ox = 0; ox < ow; ox += 8) {
+                        if (ox + 8 > ow) {
+                            ox = ow - 8;
+                        }
+                        pt__v8 v = bv + w0 * v8_load(r0 + ox) + w1 * v8_load(r0 + ox + 1) +
+                                   w2 * v8_load(r0 + ox + 2) + w3 * v8_load(r1 + ox) +
+                                   w4 * v8_load(r1 + ox + 1) + w5 * v8_load(r1 + ox + 2) +
+                                   w6 * v8_load(r2 + ox) + w7 * v8_load(r2 + ox + 1) +
+                                   w8 * v8_load(r2 + ox + 2);
+                        v8_store(o + ox, v);
+                    }
+                }
+                continue;
+            }
+            for (uint32_t oy = 0; oy < oh; oy++) {
+                float *restrict o = out + (size_t)oy * ow;
+                for (uint32_t i = 0; i < kh; i++) {
+                    for (uint32_t j = 0; j < kw; j++) {
+                        const float *restrict r = pad + (oy + i) * PW + j;
+                        float wv = wt[i * kw + j];
+                        for (uint32_t ox = 0; ox < ow; ox++) {
+                            o[ox] += wv * r[ox];
+                        }
+                    }
+                }
+            }
+        }
+    }
+    return PT_OK;
+}
+
+/* Backward of a 1-channel conv: db += sum dy, dW[i, j] += sum dy * shifted padded input, and
+ * dx = the crop of the padded plane that every output adds w * dy back into. */
+PT__SIMD static int conv_backward_direct(pt_ctx *ctx, pt__layer *l, const pt__tensor *dy, int want_dx) {
+    const pt__tensor *x = l->x;
+    uint32_t n = dy->n, oh = dy->h, ow = dy->w, H = x->h, W = x->w, kh = l->kh, kw = l->kw;
+    uint32_t cout = l->cout;
+    size_t PH = (size_t)H + 2 * l->ph, PW = (size_t)W + 2 * l->pw, P = (size_t)oh * ow;
+    float *dpad = NULL;
+    if (want_dx) {
+        if (pt__tensor_reshape(ctx, &l->dx, x->n, x->c, x->h, x->w) != PT_OK ||
+            pt__tensor_reshape(ctx, &l->dcols, 1, 1, (uint32_t)PH, (uint32_t)PW) != PT_OK) {
+            return PT_ENOMEM;
+        }
+        dpad = l->dcols.data;
+    }
+    for (uint32_t b = 0; b < n; b++) {
+        const float *pad = l->cols.data + (size_t)b * PH * PW;
+        if (dpad != NULL) {
+            memset(dpad, 0, PH * PW * sizeof(float));
+        }
+        for (uint32_t co = 0; co < cout; co++) {
+            const float *restrict g = dy->data + ((size_t)b * cout + co) * P;
+            float *wg = l->wt->g + (size_t)co * kh * kw;
+            const float *wt = l->wt->w + (size_t)co * kh * kw;
+            float part[8] = {0, 0, 0, 0, 0, 0, 0, 0};
+            size_t p = 0;
+            for (; p + 8 <= P; p += 8) {
+                for (int q = 0; q < 8; q++) {
+                    part[q] += g[p + q];
+                }
+            }
+            float bs = 0.0f;
+            for (; p < P; p++) {
+                bs += g[p];
+            }
+            for (int q = 0; q < 8; q++) {
+                bs += part[q];
+            }
+            l->bias->g[co] += bs;
+            int fast = kh == 3 && kw == 3 && ow >= 8;
+            if (fast) {
+                /* nine independent 8-lane accumulators, one per tap (a single one would make
+                 * every multiply-add wait for the previous); a row's last, partial vector is
+                 * the row's last 8 values with the ones already counted masked to 0 */
+                pt__v8 a0 = v8_set1(0.0f), a1 = a0, a2 = a0, a3 = a0, a4 = a0, a5 = a0, a6 = a0,
+                       a7 = a0, a8 = a0;
+                uint32_t rem = ow % 8;
+                pt__v8 tail_mask;
+                for (int q = 0; q < 8; q++) {
+                    tail_mask[q] = q >= 8 - (int)rem ? 1.0f : 0.0f;
+                }
+                for (uint32_t oy = 0; oy < oh; oy++) {
+                    const float *r0 = pad + oy * PW, *r1 = r0 + PW, *r2 = r1 + PW;
+                    const float *d = g + (size_t)oy * ow;
+                    for (uint32_t ox = 0; ox < ow; ox += 8) {
+                        pt__v8 dv;
+                        if (ox + 8 > ow) {
+                            ox = ow - 8;
+                            dv = v8_load(d + ox) * tail_mask;
+                        } else {
+                            dv = v8_load(d + ox);
+                        }
+                        a0 += dv * v8_load(r0 + ox);
+                        a1 += dv * v8_load(r0 + ox + 1);
+                        a2 += dv * v8_load(r0 + ox + 2);
+                        a3 += dv * v8_load(r1 + ox);
+                        a4 += dv * v8_load(r1 + ox + 1);
+                        a5 += dv * v8_load(r1 + ox + 2);
+                        a6 += dv * v8_load(r2 + ox);
+                        a7 += dv * v8_load(r2 + ox + 1);
+                        a8 += dv * v8_load(r2 + ox + 2);
+                    }
+                }
+                wg[0] += v8_sum(a0);
+                wg[1] += v8_sum(a1);
+                wg[2] += v8_sum(a2);
+                wg[3] += v8_sum(a3);
+                wg[4] += v8_sum(a4);
+                wg[5] += v8_sum(a5);
+                wg[6] += v8_sum(a6);
+                wg[7] += v8_sum(a7);
+                wg[8] += v8_sum(a8);
+            }
+            for (uint32_t i = 0; i < kh && !fast; i++) {
+                for (uint32_t j = 0; j < kw; j++) {
+                    float acc[8] = {0, 0, 0, 0, 0, 0, 0, 0}, tail = 0.0f;
+                    for (uint32_t oy = 0; oy < oh; oy++) {
+                        const float *restrict r = pad + (oy + i) * PW + j;
+                        const float *restrict d = g + (size_t)oy * ow;
+                        uint32_t ox = 0;
+                        for (; ox + 8 <= ow; ox += 8) {
+                            for (int q = 0; q < 8; q++) {
+                                acc[q] += d[ox + q] * r[ox + q];
+                            }
+                        }
+                        for (; ox < ow; ox++) {
+                            tail += d[ox] * r[ox];
+                        }
+                    }
+                    for (int q = 0; q < 8; q++) {
+                        tail += acc[q];
+                    }
+                    wg[i * kw + j] += tail;
+                }
+            }
+            if (dpad != NULL) {
+                for (uint32_t oy = 0; oy < oh; oy++) {
+                    const float *restrict d = g + (size_t)oy * ow;
+                    for (uint32_t i = 0; i < kh; i++) {
+                        for (uint32_t j = 0; j < kw; j++) {
+                            float *restrict r = dpad + (oy + i) * PW + j;
+                            float wv = wt[i * kw + j];
+                            for (uint32_t ox = 0; ox < ow; ox++) {
+                                r[ox] += wv * d[ox];
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        if (dpad != NULL) {
+            for (uint32_t iy = 0; iy < H; iy++) {
+                memcpy(l->dx.data + ((size_t)b * H + iy) * W, dpad + (iy + l->ph) * PW + l->pw,
+                       W * sizeof(float));
+            }
+        }
+    }
+    return PT_OK;
+}
+
 static int conv_forward(pt_ctx *ctx, pt__layer *l, const pt__tensor *x, uint32_t oh, uint32_t ow) {
     if (full_width(l, x->w)) {
         return conv_forward_full(ctx, l, x, oh);
+    }
+    if (direct_conv(l, x->w)) {
+        return conv_forward_direct(ctx, l, x, oh, ow);
     }
     uint32_t n = x->n;
     size_t P = (size_t)oh * ow, NP = (size_t)n * P, K = (size_t)l->cin * l->kh * l->kw;
@@ -574,6 +808,9 @@ static int conv_forward(pt_ctx *ctx, pt__layer *l, const pt__tensor *x, uint32_t
 static int conv_backward(pt_ctx *ctx, pt__layer *l, const pt__tensor *dy, int want_dx) {
     if (full_width(l, l->x->w)) {
         return conv_backward_full(ctx, l, dy, want_dx);
+    }
+    if (direct_conv(l, l->x->w)) {
+        return conv_backward_direct(ctx, l, dy, want_dx);
     }
     uint32_t n = dy->n, oh = dy->h, ow = dy->w;
     size_t P = (size_t)oh * ow, NP = (size_t)n * P, K = (size_t)l->cin * l->kh * l->kw;
@@ -655,7 +892,7 @@ static int dense_backward(pt_ctx *ctx, pt__layer *l, const pt__tensor *dy, int w
 /* ======================================================================= pooling ======== */
 
 /* Max over non-overlapping ph x pw windows; arg keeps the winner's offset in its plane. */
-static int pool_forward(pt_ctx *ctx, pt__layer *l, const pt__tensor *x, uint32_t oh, uint32_t ow) {
+PT__SIMD static int pool_forward(pt_ctx *ctx, pt__layer *l, const pt__tensor *x, uint32_t oh, uint32_t ow) {
     uint32_t H = x->h, W = x->w;
     uint32_t ph = l->pool_h ? l->pool_h : H, pw = l->pool_w ? l->pool_w : W;
     if (pt__tensor_reshape(ctx, &l->y, x->n, x->c, oh, ow) != PT_OK ||
@@ -663,6 +900,24 @@ static int pool_forward(pt_ctx *ctx, pt__layer *l, const pt__tensor *x, uint32_t
         return PT_ENOMEM;
     }
     size_t planes = (size_t)x->n * x->c;
+    if (ph == 2 && pw == 2 && H % 2 == 0 && W % 2 == 0) {
+        /* 2x2 windows tiling the input: the max only (vectorised); the backward pass finds the
+         * winner again from x and y (the first of a, b, c, d equal to the max) */
+        for (size_t pl = 0; pl < planes; pl++) {
+            const float *src = x->data + pl * H * W;
+            float *restrict dst = l->y.data + pl * oh * ow;
+            for (uint32_t oy = 0; oy < oh; oy++) {
+                const float *restrict r0 = src + (size_t)(2 * oy) * W, *restrict r1 = r0 + W;
+                float *restrict o = dst + (size_t)oy * ow;
+                for (uint32_t ox = 0; ox < ow; ox++) {
+                    float a = r0[2 * ox], b = r0[2 * ox + 1], c = r1[2 * ox], d = r1[2 * ox + 1];
+                    float m1 = b > a ? b : a, m2 = d > c ? d : c;
+                    o[ox] = m2 > m1 ? m2 : m1;
+                }
+            }
+        }
+        return PT_OK;
+    }
     if (ph == 2 && pw == 2) {
         /* the common case, branch-free: the winner of each 2x2 window and its offset */
         for (size_t pl = 0; pl < planes; pl++) {
@@ -709,27 +964,60 @@ static int pool_forward(pt_ctx *ctx, pt__layer *l, const pt__tensor *x, uint32_t
     return PT_OK;
 }
 
-static int pool_backward(pt_ctx *ctx, pt__layer *l, const pt__tensor *dy) {
+PT__SIMD static int pool_backward(pt_ctx *ctx, pt__layer *l, const pt__tensor *dy) {
     const pt__tensor *x = l->x;
     if (pt__tensor_reshape(ctx, &l->dx, x->n, x->c, x->h, x->w) != PT_OK) {
         return PT_ENOMEM;
     }
     size_t planes = (size_t)x->n * x->c, in_p = (size_t)x->h * x->w, out_p = (size_t)dy->h * dy->w;
     if (l->pool_h == 2 && l->pool_w == 2 && x->h % 2 == 0 && x->w % 2 == 0) {
-        /* windows tile the input exactly: write every dx value once, no memset or scatter */
+        /* windows tile the input exactly: write every dx value once, no memset or scatter; the
+         * winner is the first of a, b, c, d equal to the window's max (as the forward chose) */
         uint32_t W = x->w, ow = dy->w;
         for (size_t pl = 0; pl < planes; pl++) {
             float *restrict d = l->dx.data + pl * in_p;
             const float *restrict g = dy->data + pl * out_p;
-            const uint32_t *restrict arg = l->arg + pl * out_p;
+            const float *restrict ym = l->y.data + pl * out_p;
+            const float *restrict xs = x->data + pl * in_p;
             for (uint32_t oy = 0; oy < dy->h; oy++) {
+                const float *r0 = xs + (size_t)2 * oy * W, *r1 = r0 + W;
+                float *restrict d0 = d + (size_t)2 * oy * W, *restrict d1 = d0 + W;
+                const float *gr = g + (size_t)oy * ow, *yr = ym + (size_t)oy * ow;
+                if (ow >= 8) {
+                    /* 8 windows at a time: split even and odd columns, pick, interleave back;
+                     * the last vector overlaps the previous (writing the same values again) */
+                    const pt__v8i EV = {0, 2, 4, 6, 8, 10, 12, 14}, OD = {1, 3, 5, 7, 9, 11, 13, 15};
+                    const pt__v8i LO = {0, 8, 1, 9, 2, 10, 3, 11}, HI = {4, 12, 5, 13, 6, 14, 7, 15};
+                    for (uint32_t ox = 0; ox < ow; ox += 8) {
+                        if (ox + 8 > ow) {
+                            ox = ow - 8;
+                        }
+                        pt__v8 p0 = v8_load(r0 + 2 * ox), p1 = v8_load(r0 + 2 * ox + 8);
+                        pt__v8 q0 = v8_load(r1 + 2 * ox), q1 = v8_load(r1 + 2 * ox + 8);
+                        pt__v8 a = __builtin_shuffle(p0, p1, EV), b = __builtin_shuffle(p0, p1, OD);
+                        pt__v8 c = __builtin_shuffle(q0, q1, EV); /* the odd one wins otherwise */
+                        pt__v8 m = v8_load(yr + ox);
+                        pt__v8i v = (pt__v8i)v8_load(gr + ox);
+                        pt__v8i ea = a == m, eb = (b == m) & ~ea, ec = (c == m) & ~ea & ~eb;
+                        pt__v8i ed = ~(ea | eb | ec);
+                        pt__v8 da = (pt__v8)(ea & v), db = (pt__v8)(eb & v);
+                        pt__v8 dc = (pt__v8)(ec & v), dd = (pt__v8)(ed & v);
+                        v8_store(d0 + 2 * ox, __builtin_shuffle(da, db, LO));
+                        v8_store(d0 + 2 * ox + 8, __builtin_shuffle(da, db, HI));
+                        v8_store(d1 + 2 * ox, __builtin_shuffle(dc, dd, LO));
+                        v8_store(d1 + 2 * ox + 8, __builtin_shuffle(dc, dd, HI));
+                    }
+                    continue;
+                }
                 for (uint32_t ox = 0; ox < ow; ox++) {
-                    uint32_t k = oy * ow + ox, base = 2 * oy * W + 2 * ox, a = arg[k];
-                    float v = g[k];
-                    d[base] = a == base ? v : 0.0f;
-                    d[base + 1] = a == base + 1 ? v : 0.0f;
-                    d[base + W] = a == base + W ? v : 0.0f;
-                    d[base + W + 1] = a == base + W + 1 ? v : 0.0f;
+                    float v = gr[ox], m = yr[ox];
+                    int ea = r0[2 * ox] == m, eb = !ea && r0[2 * ox + 1] == m;
+                    int ec = !ea && !eb && r1[2 * ox] == m;
+                    int ed = !ea && !eb && !ec;
+                    d0[2 * ox] = ea ? v : 0.0f;
+                    d0[2 * ox + 1] = eb ? v : 0.0f;
+                    d1[2 * ox] = ec ? v : 0.0f;
+                    d1[2 * ox + 1] = ed ? v : 0.0f;
                 }
             }
         }
@@ -867,47 +1155,66 @@ static double lane_dot(const float *restrict a, const float *restrict b, size_t 
     return s;
 }
 
-/* Training: normalise with the batch's per-channel mean and biased variance, keep x-hat in tmp
- * and (mean, 1/std) in stat, move the running statistics (unbiased variance, as PyTorch).
- * Evaluation: use the running statistics. */
-static int bn_forward(pt_ctx *ctx, pt__layer *l, const pt__tensor *x, int train) {
+/* Per-channel sums of x over its samples and planes (one shard's part of the batch mean). */
+PT__SIMD void pt__bn_shard_sum(const pt__tensor *x, double *sum) {
     uint32_t n = x->n, C = x->c;
-    size_t P = (size_t)x->h * x->w, M = (size_t)n * P;
+    size_t P = (size_t)x->h * x->w;
+    for (uint32_t c = 0; c < C; c++) {
+        double s = 0.0;
+        for (uint32_t b = 0; b < n; b++) {
+            s += lane_sum(x->data + ((size_t)b * C + c) * P, P);
+        }
+        sum[c] = s;
+    }
+}
+
+/* Per-channel sums of (x - mean)^2 (one shard's part of the batch variance). */
+PT__SIMD void pt__bn_shard_sumsq(const pt__tensor *x, const float *mean, double *sq) {
+    uint32_t n = x->n, C = x->c;
+    size_t P = (size_t)x->h * x->w;
+    for (uint32_t c = 0; c < C; c++) {
+        double s2 = 0.0;
+        for (uint32_t b = 0; b < n; b++) {
+            s2 += lane_sumsq(x->data + ((size_t)b * C + c) * P, P, mean[c]);
+        }
+        sq[c] = s2;
+    }
+}
+
+/* Move the running statistics towards a batch's mean and variance (sum of squared deviations
+ * s2 over m values; the unbiased variance, as PyTorch). */
+void pt__bn_update_running(pt__layer *l, const float *mean, const double *s2, size_t m) {
+    float mo = l->bn_momentum;
+    for (uint32_t c = 0; c < l->cin; c++) {
+        double unb = m > 1 ? s2[c] / (double)(m - 1) : s2[c] / (double)(m ? m : 1);
+        l->run_mean->w[c] = (1.0f - mo) * l->run_mean->w[c] + mo * mean[c];
+        l->run_var->w[c] = (1.0f - mo) * l->run_var->w[c] + mo * (float)unb;
+    }
+}
+
+/* y = gamma * (x - mean) * inv + beta with the given per-channel statistics; x-hat kept in tmp
+ * and (mean, inv) in stat for the backward pass. */
+PT__SIMD int pt__bn_shard_forward(pt_ctx *ctx, pt__layer *l, const pt__tensor *x, const float *mean,
+                         const float *inv, int train) {
+    uint32_t n = x->n, C = x->c;
+    size_t P = (size_t)x->h * x->w;
     if (pt__tensor_reshape(ctx, &l->y, n, C, x->h, x->w) != PT_OK ||
         pt__tensor_reshape(ctx, &l->tmp, n, C, x->h, x->w) != PT_OK) {
         return PT_ENOMEM;
     }
+    l->x = x;
+    l->train = train;
     for (uint32_t c = 0; c < C; c++) {
-        float mean, inv;
-        if (train) {
-            double s = 0.0, s2 = 0.0;
-            for (uint32_t b = 0; b < n; b++) {
-                s += lane_sum(x->data + ((size_t)b * C + c) * P, P);
-            }
-            double mu = s / (double)M;
-            for (uint32_t b = 0; b < n; b++) {
-                s2 += lane_sumsq(x->data + ((size_t)b * C + c) * P, P, (float)mu);
-            }
-            double var = s2 / (double)M;
-            mean = (float)mu;
-            inv = (float)(1.0 / sqrt(var + l->bn_eps));
-            float mo = l->bn_momentum;
-            double unb = M > 1 ? s2 / (double)(M - 1) : var;
-            l->run_mean->w[c] = (1.0f - mo) * l->run_mean->w[c] + mo * mean;
-            l->run_var->w[c] = (1.0f - mo) * l->run_var->w[c] + mo * (float)unb;
-        } else {
-            mean = l->run_mean->w[c];
-            inv = 1.0f / sqrtf(l->run_var->w[c] + l->bn_eps);
-        }
-        l->stat[2 * c] = mean;
-        l->stat[2 * c + 1] = inv;
+        float mu = mean[c], iv = inv[c];
+        l->stat[2 * c] = mu;
+        l->stat[2 * c + 1] = iv;
         float g = l->gamma->w[c], be = l->beta->w[c];
         for (uint32_t b = 0; b < n; b++) {
             size_t off = ((size_t)b * C + c) * P;
             const float *restrict p = x->data + off;
             float *restrict xh = l->tmp.data + off, *restrict y = l->y.data + off;
             for (size_t k = 0; k < P; k++) {
-                xh[k] = (p[k] - mean) * inv;
+                xh[k] = (p[k] - mu) * iv;
                 y[k] = g * xh[k] + be;
             }
         }
@@ -915,29 +1222,72 @@ static int bn_forward(pt_ctx *ctx, pt__layer *l, const pt__tensor *x, int train)
     return PT_OK;
 }
 
-/* dbeta = sum dy, dgamma = sum dy*xhat; training: dx = g*inv/M * (M dy - dbeta - xhat dgamma);
- * evaluation (fixed statistics): dx = g*inv*dy. */
-static int bn_backward(pt_ctx *ctx, pt__layer *l, const pt__tensor *dy, int want_dx) {
+/* Training: normalise with the batch's per-channel mean and biased variance, keep x-hat in tmp
+ * and (mean, 1/std) in stat, move the running statistics (unbiased variance, as PyTorch).
+ * Evaluation: use the running statistics. */
+static int bn_forward(pt_ctx *ctx, pt__layer *l, const pt__tensor *x, int train) {
+    uint32_t C = x->c;
+    size_t M = (size_t)x->n * x->h * x->w;
+    float *mean = pt__malloc(ctx, 2 * (size_t)C * sizeof(float));
+    double *acc = pt__malloc(ctx, (size_t)C * sizeof(double));
+    int rc = PT_OK;
+    if (mean == NULL || acc == NULL) {
+        rc = pt__error(ctx, PT_ENOMEM, "batchnorm statistics");
+        goto done;
+    }
+    float *inv = mean + C;
+    if (train) {
+        pt__bn_shard_sum(x, acc);
+        for (uint32_t c = 0; c < C; c++) {
+            mean[c] = (float)(acc[c] / (double)M);
+        }
+        pt__bn_shard_sumsq(x, mean, acc);
+        for (uint32_t c = 0; c < C; c++) {
+            inv[c] = (float)(1.0 / sqrt(acc[c] / (double)M + l->bn_eps));
+        }
+        pt__bn_update_running(l, mean, acc, M);
+    } else {
+        for (uint32_t c = 0; c < C; c++) {
+            mean[c] = l->run_mean->w[c];
+            inv[c] = 1.0f / sqrtf(l->run_var->w[c] + l->bn_eps);
+        }
+    }
+    rc = pt__bn_shard_forward(ctx, l, x, mean, inv, train);
+done:
+    pt__free(ctx, mean);
+    pt__free(ctx, acc);
+    return rc;
+}
+
+/* Per-channel sums of dy and of dy * x-hat over one shard (the batch's dbeta and dgamma). */
+PT__SIMD void pt__bn_shard_grad_sums(const pt__layer *l, const pt__tensor *dy, double *sb, double *sg) {
     uint32_t n = dy->n, C = dy->c;
-    size_t P = (size_t)dy->h * dy->w, M = (size_t)n * P;
-    if (want_dx && pt__tensor_reshape(ctx, &l->dx, n, C, dy->h, dy->w) != PT_OK) {
+    size_t P = (size_t)dy->h * dy->w;
+    for (uint32_t c = 0; c < C; c++) {
+        double b0 = 0.0, g0 = 0.0;
+        for (uint32_t b = 0; b < n; b++) {
+            size_t off = ((size_t)b * C + c) * P;
+            b0 += lane_sum(dy->data + off, P);
+            g0 += lane_dot(dy->data + off, l->tmp.data + off, P);
+        }
+        sb[c] = b0;
+        sg[c] = g0;
+    }
+}
+
+/* dx from the whole batch's sums sb, sg over m values: training dx = g*inv/m * (m dy - dbeta -
+ * xhat dgamma); evaluation (fixed statistics) dx = g*inv*dy. */
+PT__SIMD int pt__bn_shard_backward(pt_ctx *ctx, pt__layer *l, const pt__tensor *dy, const double *sb,
+                          const double *sg, size_t m) {
+    uint32_t n = dy->n, C = dy->c;
+    size_t P = (size_t)dy->h * dy->w;
+    if (pt__tensor_reshape(ctx, &l->dx, n, C, dy->h, dy->w) != PT_OK) {
         return PT_ENOMEM;
     }
     for (uint32_t c = 0; c < C; c++) {
-        double sb = 0.0, sg = 0.0;
-        for (uint32_t b = 0; b < n; b++) {
-            size_t off = ((size_t)b * C + c) * P;
-            sb += lane_sum(dy->data + off, P);
-            sg += lane_dot(dy->data + off, l->tmp.data + off, P);
-        }
-        l->beta->g[c] += (float)sb;
-        l->gamma->g[c] += (float)sg;
-        if (!want_dx) {
-            continue;
-        }
         float g = l->gamma->w[c], inv = l->stat[2 * c + 1];
         if (l->train) {
-            float a = g * inv / (float)M, fb = (float)sb, fg = (float)sg, fm = (float)M;
+            float a = g * inv / (float)m, fb = (float)sb[c], fg = (float)sg[c], fm = (float)m;
             for (uint32_t b = 0; b < n; b++) {
                 size_t off = ((size_t)b * C + c) * P;
                 const float *restrict d = dy->data + off, *restrict xh = l->tmp.data + off;
@@ -958,9 +1308,29 @@ static int bn_backward(pt_ctx *ctx, pt__layer *l, const pt__tensor *dy, int want
     return PT_OK;
 }
 
+/* dbeta = sum dy, dgamma = sum dy*xhat, then dx (pt__bn_shard_backward). */
+static int bn_backward(pt_ctx *ctx, pt__layer *l, const pt__tensor *dy, int want_dx) {
+    uint32_t C = dy->c;
+    double *acc = pt__malloc(ctx, 2 * (size_t)C * sizeof(double));
+    if (acc == NULL) {
+        return pt__error(ctx, PT_ENOMEM, "batchnorm gradient sums");
+    }
+    pt__bn_shard_grad_sums(l, dy, acc, acc + C);
+    for (uint32_t c = 0; c < C; c++) {
+        l->beta->g[c] += (float)acc[c];
+        l->gamma->g[c] += (float)acc[C + c];
+    }
+    int rc = PT_OK;
+    if (want_dx) {
+        rc = pt__bn_shard_backward(ctx, l, dy, acc, acc + C, (size_t)dy->n * dy->h * dy->w);
+    }
+    pt__free(ctx, acc);
+    return rc;
+}
+
 /* ======================================================================= dispatch ======= */
 
-int pt__layer_forward(pt_ctx *ctx, pt__layer *l, const pt__tensor *x, int train, pt__rng *rng,
+PT__SIMD int pt__layer_forward(pt_ctx *ctx, pt__layer *l, const pt__tensor *x, int train, pt__rng *rng,
                       const pt__tensor **y) {
     uint32_t oc, oh, ow;
     int rc = pt__layer_out_shape(ctx, l, x->c, x->h, x->w, &oc, &oh, &ow);
@@ -1048,7 +1418,7 @@ int pt__layer_forward(pt_ctx *ctx, pt__layer *l, const pt__tensor *x, int train,
     return rc;
 }
 
-int pt__layer_backward(pt_ctx *ctx, pt__layer *l, const pt__tensor *dy, int want_dx,
+PT__SIMD int pt__layer_backward(pt_ctx *ctx, pt__layer *l, const pt__tensor *dy, int want_dx,
                        const pt__tensor **dx) {
     int rc = PT_OK;
     if (dx != NULL) {

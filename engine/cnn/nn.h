@@ -43,6 +43,17 @@
 
 #include "core/core.h"
 
+/* The element-wise loops are written with explicit 8-lane reductions and no contractions
+ * (-std=c11: no FMA), so an AVX2 build of them gives the same floats as the SSE2 baseline, only
+ * faster: PT__SIMD marks the hot ones for a second, AVX2 copy chosen at load time (GCC's
+ * target_clones). Off under the sanitizers (ifunc resolvers and ASan do not mix well). */
+#if defined(__GNUC__) && !defined(__clang__) && defined(__x86_64__) && \
+    !defined(__SANITIZE_ADDRESS__) && !defined(PT_NO_SIMD_CLONES)
+#define PT__SIMD __attribute__((target_clones("avx2", "default")))
+#else
+#define PT__SIMD
+#endif
+
 /* --- RNG: xoshiro256** seeded by splitmix64 (Vigna, "Scrambled linear PRNGs", 2018) ------- */
 typedef struct pt__rng {
     uint64_t s[4];
@@ -195,6 +206,22 @@ int pt__embedding_new(pt_ctx *ctx, pt__params *reg, pt__rng *rng, uint32_t n_row
                       pt__layer **out);
 void pt__layer_free(pt_ctx *ctx, pt__layer *l);
 
+/* Batch norm split over shards of a batch (data-parallel training, parallel.c): every shard
+ * computes its per-channel partial sums, the caller adds them in shard order, and each shard
+ * normalises with the whole batch's statistics, so the result is one batch norm over the batch.
+ * sum/sq/sb/sg hold one double per channel; m is the batch's count per channel (n*h*w). */
+void pt__bn_shard_sum(const pt__tensor *x, double *sum);
+void pt__bn_shard_sumsq(const pt__tensor *x, const float *mean, double *sq);
+/* Running statistics from the batch's mean and sums of squared deviations over m values. */
+void pt__bn_update_running(pt__layer *l, const float *mean, const double *s2, size_t m);
+/* Forward of one shard with the batch's mean and 1/std per channel; *y is l->y afterwards. */
+int pt__bn_shard_forward(pt_ctx *ctx, pt__layer *l, const pt__tensor *x, const float *mean,
+                         const float *inv, int train);
+void pt__bn_shard_grad_sums(const pt__layer *l, const pt__tensor *dy, double *sb, double *sg);
+/* dx of one shard (into l->dx) from the batch's sums; adds no parameter gradient. */
+int pt__bn_shard_backward(pt_ctx *ctx, pt__layer *l, const pt__tensor *dy, const double *sb,
+                          const double *sg, size_t m);
+
 /* The output shape for an input c x h x w (n unchanged); PT_EINVAL with a message when the
  * input does not fit the layer (too small for the kernel, wrong channel count). */
 int pt__layer_out_shape(pt_ctx *ctx, const pt__layer *l, uint32_t c, uint32_t h, uint32_t w,
@@ -220,6 +247,10 @@ int pt__embedding_backward(pt_ctx *ctx, pt__layer *l, const pt__tensor *dy);
  * PT_EINVAL on a label out of range, PT_ELIMIT when a loss is not finite. */
 int pt__softmax_xent(pt_ctx *ctx, const pt__tensor *logits, const uint8_t *labels,
                      pt__tensor *dlogits, double *loss_sum, uint64_t *n_correct);
+/* The same for a shard of a batch of batch_n rows: dlogits = (softmax - onehot) / batch_n. */
+int pt__softmax_xent_part(pt_ctx *ctx, const pt__tensor *logits, const uint8_t *labels,
+                          size_t batch_n, pt__tensor *dlogits, double *loss_sum,
+                          uint64_t *n_correct);
 /* Softmax of each row of logits into probs (n x k floats). */
 void pt__softmax_rows(const float *logits, size_t n, size_t k, float *probs);
 /* Binary cross-entropy on sigmoid(logits) against targets in [0,1], n values: returns the summed
@@ -265,6 +296,27 @@ int pt__net_forward(pt_ctx *ctx, pt__net *net, const pt__tensor *x, int train, p
                     const pt__tensor **logits);
 /* Backward from dlogits through every layer (no input gradient for the first). */
 int pt__net_backward(pt_ctx *ctx, pt__net *net, const pt__tensor *dlogits);
+
+/* --- data-parallel training (parallel.c) --------------------------------------------------- */
+/* A batch is cut into shards of PT__DP_SHARD images, each run forward and backward on its own
+ * replica of the net by one of `threads` workers (single-threaded SGEMMs); batch norm uses the
+ * whole batch's statistics and the gradients are added in shard order, so the result does not
+ * depend on the thread count. While a pt__dp exists OpenBLAS runs 1 thread (pt__dp_free restores
+ * the count). The net must outlive the pt__dp; train only through pt__dp_step meanwhile. */
+#define PT__DP_SHARD 16u
+typedef struct pt__dp pt__dp;
+/* For batches of up to max_batch images of `net`; threads <= 0 means 1. */
+int pt__dp_new(pt_ctx *ctx, pt__net *net, uint32_t max_batch, int threads, pt__dp **out);
+void pt__dp_free(pt_ctx *ctx, pt__dp *dp);
+/* Worker threads in use (the caller's included). */
+uint32_t pt__dp_workers(const pt__dp *dp);
+/* One step on batch x with labels: forward in training mode, mean softmax cross-entropy over
+ * the batch, backward; net's gradients then hold the batch's gradient (added to what they held),
+ * as pt__net_forward + pt__softmax_xent + pt__net_backward would give. `seed` seeds the shards'
+ * dropout. Adds the summed loss and the hits to *loss_sum, *n_correct (may be NULL). PT_ELIMIT
+ * when a loss is not finite. */
+int pt__dp_step(pt_ctx *ctx, pt__dp *dp, const pt__tensor *x, const uint8_t *labels,
+                uint64_t seed, double *loss_sum, uint64_t *n_correct);
 
 /* Model file: "PTCNNMDL" magic, u32 version, u32 header length, a header of key=value lines
  * (arch, input shape, `meta`), every parameter (name, count, floats, little-endian), and a

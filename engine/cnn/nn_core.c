@@ -222,7 +222,7 @@ void pt__optim_adam(pt__optim *o, float lr) {
 
 /* Step `len` values w (gradient g, state m, v) with the optimiser's rule. bc1/bc2 are Adam's
  * bias corrections 1 - beta^t; wd is the decoupled weight decay for this parameter. */
-static void step_span(const pt__optim *o, float *w, const float *g, float *m, float *v, size_t len,
+PT__SIMD static void step_span(const pt__optim *o, float *w, const float *g, float *m, float *v, size_t len,
                       float bc1, float bc2, float wd) {
     float lr = o->lr;
     if (o->kind == PT__OPT_ADAM) {
@@ -311,6 +311,12 @@ void pt__softmax_rows(const float *logits, size_t n, size_t k, float *probs) {
 
 int pt__softmax_xent(pt_ctx *ctx, const pt__tensor *logits, const uint8_t *labels,
                      pt__tensor *dlogits, double *loss_sum, uint64_t *n_correct) {
+    return pt__softmax_xent_part(ctx, logits, labels, logits->n, dlogits, loss_sum, n_correct);
+}
+
+int pt__softmax_xent_part(pt_ctx *ctx, const pt__tensor *logits, const uint8_t *labels,
+                          size_t batch_n, pt__tensor *dlogits, double *loss_sum,
+                          uint64_t *n_correct) {
     size_t n = logits->n, k = (size_t)logits->c * logits->h * logits->w;
     if (dlogits != NULL &&
         pt__tensor_reshape(ctx, dlogits, logits->n, logits->c, logits->h, logits->w) != PT_OK) {
@@ -318,7 +324,7 @@ int pt__softmax_xent(pt_ctx *ctx, const pt__tensor *logits, const uint8_t *label
     }
     double loss = 0.0;
     uint64_t hits = 0;
-    float inv_n = 1.0f / (float)n;
+    float inv_n = 1.0f / (float)batch_n;
     for (size_t i = 0; i < n; i++) {
         const float *z = logits->data + i * k;
         if (labels[i] >= k) {
