@@ -238,6 +238,37 @@ static void test_activation_pool_dropout_gradients(void **state) {
         pt__tensor_free(ctx, &x);
         pt__layer_free(ctx, ls[i]);
     }
+    /* 2x2 windows tiling even inputs: the vectorised path (8 windows a row and an overlapping
+     * last vector: 10 wide) and the scalar one (3 wide) */
+    const uint32_t hw[][2] = {{6, 20}, {4, 6}};
+    for (int i = 0; i < 2; i++) {
+        pt__layer *l;
+        assert_int_equal(pt__maxpool_new(ctx, 2, 2, &l), PT_OK);
+        pt__tensor x = {0};
+        make_input(ctx, &x, 2, 3, hw[i][0], hw[i][1], 40 + i);
+        grad_check(ctx, l, &reg, &x, 1);
+        /* ties: the gradient goes to the first cell of the window holding the max */
+        memset(x.data, 0, pt__tensor_size(&x) * sizeof(float));
+        const pt__tensor *y, *dx;
+        assert_int_equal(pt__layer_forward(ctx, l, &x, 1, NULL, &y), PT_OK);
+        pt__tensor dy = {0};
+        assert_int_equal(pt__tensor_reshape(ctx, &dy, y->n, y->c, y->h, y->w), PT_OK);
+        for (size_t k = 0; k < pt__tensor_size(&dy); k++) {
+            dy.data[k] = 1.0f + (float)k;
+        }
+        assert_int_equal(pt__layer_backward(ctx, l, &dy, 1, &dx), PT_OK);
+        uint32_t W = hw[i][1];
+        for (size_t k = 0; k < pt__tensor_size(dx); k++) {
+            size_t plane = k / (hw[i][0] * W), r = (k % (hw[i][0] * W)) / W, c = k % W;
+            float want = r % 2 == 0 && c % 2 == 0
+                             ? dy.data[plane * y->h * y->w + (r / 2) * y->w + c / 2]
+                             : 0.0f;
+            assert_true(dx->data[k] == want);
+        }
+        pt__tensor_free(ctx, &dy);
+        pt__tensor_free(ctx, &x);
+        pt__layer_free(ctx, l);
+    }
     pt__params_free(&reg);
 }
 
@@ -915,6 +946,122 @@ static void test_nan_in_training_is_reported_with_the_step(void **state) {
     pt_cnn_data_free(train);
 }
 
+/* Gradients of every parameter of net after one data-parallel step (threads workers) on x. */
+static float *dp_grads(pt_ctx *ctx, pt__net *net, const pt__tensor *x, const uint8_t *lab,
+                       int threads, double *loss) {
+    pt__dp *dp;
+    assert_int_equal(pt__dp_new(ctx, net, x->n, threads, &dp), PT_OK);
+    assert_int_equal(pt__dp_workers(dp), (uint32_t)(threads < 3 ? threads : 3));
+    pt__params_zero_grad(&net->params);
+    *loss = 0;
+    assert_int_equal(pt__dp_step(ctx, dp, x, lab, 99, loss, NULL), PT_OK);
+    pt__dp_free(ctx, dp);
+    size_t total = 0;
+    for (size_t i = 0; i < net->params.n; i++) {
+        total += net->params.items[i]->g ? net->params.items[i]->n : 0;
+    }
+    float *g = malloc(total * sizeof *g), *at = g;
+    for (size_t i = 0; i < net->params.n; i++) {
+        const pt__param *p = net->params.items[i];
+        if (p->g != NULL) {
+            memcpy(at, p->g, p->n * sizeof *at);
+            at += p->n;
+        }
+    }
+    return g;
+}
+
+/* Data-parallel training: 40 images = shards of 16, 16 and 8. The gradients are bit-for-bit the
+ * same for 1, 2 and 3 worker threads (dropout included), and those of a net without dropout
+ * match the single-network path (whole-batch forward, loss, backward) to float rounding; whole
+ * training runs give byte-identical model files for 1 and 2 threads. */
+static void test_data_parallel_matches_single_net_and_threads(void **state) {
+    pt_ctx *ctx = *state;
+    const char *archs[2] = {"conv4k3p1 bn relu pool2 conv6k3 bn relu pool2 dense8 bn relu dense3",
+                            "conv4k3p1 bn relu pool2 conv6k3 relu pool2 dense8 relu drop0.3 dense3"};
+    pt__tensor x = {0};
+    make_input(ctx, &x, 40, 1, 16, 16, 5);
+    uint8_t lab[40];
+    for (int i = 0; i < 40; i++) {
+        lab[i] = (uint8_t)(i * 7 % 3);
+    }
+    for (int a = 0; a < 2; a++) {
+        pt__net *net;
+        assert_int_equal(pt__net_new(ctx, archs[a], 1, 16, 16, 3, &net), PT_OK);
+        size_t total = 0;
+        for (size_t i = 0; i < net->params.n; i++) {
+            total += net->params.items[i]->g ? net->params.items[i]->n : 0;
+        }
+        double l1, l2, l3;
+        float *g1 = dp_grads(ctx, net, &x, lab, 1, &l1);
+        float *g2 = dp_grads(ctx, net, &x, lab, 2, &l2);
+        float *g3 = dp_grads(ctx, net, &x, lab, 3, &l3);
+        assert_true(l1 == l2 && l1 == l3);
+        assert_memory_equal(g1, g2, total * sizeof *g1);
+        assert_memory_equal(g1, g3, total * sizeof *g1);
+        if (a == 0) {
+            /* the single-network path on the whole batch */
+            pt__params_zero_grad(&net->params);
+            const pt__tensor *z;
+            pt__tensor dz = {0};
+            double loss = 0;
+            assert_int_equal(pt__net_forward(ctx, net, &x, 1, NULL, &z), PT_OK);
+            assert_int_equal(pt__softmax_xent(ctx, z, lab, &dz, &loss, NULL), PT_OK);
+            assert_int_equal(pt__net_backward(ctx, net, &dz), PT_OK);
+            assert_true(fabs(loss - l1) < 1e-4 * fabs(loss));
+            const float *at = g1;
+            for (size_t i = 0; i < net->params.n; i++) {
+                const pt__param *p = net->params.items[i];
+                for (size_t k = 0; p->g != NULL && k < p->n; k++, at++) {
+                    if (fabsf(p->g[k] - *at) > 1e-5f + 1e-3f * fabsf(p->g[k])) {
+                        fail_msg("%s[%zu]: single net %g, data-parallel %g", p->name, k,
+                                 (double)p->g[k], (double)*at);
+                    }
+                }
+            }
+            pt__tensor_free(ctx, &dz);
+        }
+        free(g1);
+        free(g2);
+        free(g3);
+        pt__net_free(ctx, net);
+    }
+    pt__tensor_free(ctx, &x);
+    /* whole trainings, 1 and 2 threads: the same model file */
+    pt_cnn_data *train = toy_set(ctx, 100, 8);
+    char path[2][64];
+    for (int t = 0; t < 2; t++) {
+        pt_cnn_train_opts o;
+        pt_cnn_train_opts_init(&o);
+        o.arch = "conv4k3p1 bn relu pool2 dense8 bn relu drop0.2 dense2";
+        o.epochs = 2;
+        o.batch = 40;
+        o.threads = t + 1;
+        pt_cnn *m;
+        assert_int_equal(pt_cnn_train(ctx, train, &o, &m), PT_OK);
+        snprintf(path[t], sizeof path[t], "/tmp/pt_test_cnn_dp_%d_%d.model", (int)getpid(), t);
+        assert_int_equal(pt_cnn_save(ctx, m, path[t]), PT_OK);
+        pt_cnn_free(m);
+    }
+    FILE *f0 = fopen(path[0], "rb"), *f1 = fopen(path[1], "rb");
+    assert_non_null(f0);
+    assert_non_null(f1);
+    int c0, c1;
+    size_t bytes = 0;
+    do {
+        c0 = fgetc(f0);
+        c1 = fgetc(f1);
+        assert_int_equal(c0, c1);
+        bytes++;
+    } while (c0 != EOF);
+    assert_true(bytes > 100);
+    fclose(f0);
+    fclose(f1);
+    remove(path[0]);
+    remove(path[1]);
+    pt_cnn_data_free(train);
+}
+
 static void test_knn_matches_brute_force(void **state) {
     pt_ctx *ctx = *state;
     const size_t n = 1500; /* more than one 1024-row block */
@@ -1156,6 +1303,8 @@ int main(void) {
         cmocka_unit_test(test_augmentation_keeps_shape_and_changes_pixels),
         cmocka_unit_test_setup_teardown(test_train_eval_save_load_predict, ctx_up, ctx_down),
         cmocka_unit_test_setup_teardown(test_nan_in_training_is_reported_with_the_step, ctx_up,
+                                        ctx_down),
+        cmocka_unit_test_setup_teardown(test_data_parallel_matches_single_net_and_threads, ctx_up,
                                         ctx_down),
         cmocka_unit_test_setup_teardown(test_knn_matches_brute_force, ctx_up, ctx_down),
         cmocka_unit_test_setup_teardown(test_knn_ties_and_threads_match_brute_force, ctx_up,
