@@ -21,21 +21,26 @@
 static const struct {
     const char *name;
     const char *arch;
+    int cosine; /* learning rate decayed from lr to 0 along a half cosine over the run */
 } ARCHS[] = {
-    {"small", "conv32k3 relu pool2 conv64k3 relu pool2 dense128 relu dense%u"},
-    {"seed", "conv64k3 relu pool2 conv128k3 relu pool2 dense512 relu dense256 relu dense128 relu "
-             "dense%u"},
-    {"best", "conv32k3p1 bn relu pool2 conv64k3 bn relu pool2 dense128 bn relu drop0.3 dense%u"},
+    {"small", "conv32k3 relu pool2 conv64k3 relu pool2 dense128 relu dense%u", 0},
+    {"seed",
+     "conv64k3 relu pool2 conv128k3 relu pool2 dense512 relu dense256 relu dense128 relu dense%u",
+     0},
+    {"best", "conv32k3p1 bn relu pool2 conv64k3 bn relu pool2 dense128 bn relu drop0.3 dense%u", 1},
 };
 
-/* Expand a named architecture (or copy a literal one) into buf. */
-static int arch_string(pt_ctx *ctx, const char *name, uint32_t n_classes, char *buf, size_t cap) {
+/* Expand a named architecture (or copy a literal one) into buf; *cosine: its schedule. */
+static int arch_string(pt_ctx *ctx, const char *name, uint32_t n_classes, char *buf, size_t cap,
+                       int *cosine) {
+    *cosine = 0;
     if (name == NULL) {
         name = "best";
     }
     for (size_t i = 0; i < sizeof ARCHS / sizeof ARCHS[0]; i++) {
         if (strcmp(name, ARCHS[i].name) == 0) {
             snprintf(buf, cap, ARCHS[i].arch, n_classes);
+            *cosine = ARCHS[i].cosine;
             return PT_OK;
         }
     }
@@ -193,7 +198,8 @@ int pt_cnn_train(pt_ctx *ctx, const pt_cnn_data *train, const pt_cnn_train_opts 
     }
     uint32_t batch = o->batch ? o->batch : 64, epochs = o->epochs ? o->epochs : 10;
     int threads = pt__nn_set_threads(o->threads);
-    PT_TRY(arch_string(ctx, o->arch, n_classes, arch, sizeof arch));
+    int cosine;
+    PT_TRY(arch_string(ctx, o->arch, n_classes, arch, sizeof arch, &cosine));
     PT_TRY(model_new(ctx, n_classes, o->class_names, &m));
     PT_TRY(pt__net_new(ctx, arch, train->c, train->h, train->w, o->seed, &m->net));
     if (m->net->out_dim != n_classes) {
@@ -223,7 +229,10 @@ int pt_cnn_train(pt_ctx *ctx, const pt_cnn_data *train, const pt_cnn_train_opts 
         order[i] = i;
     }
     pt__optim opt;
-    pt__optim_adam(&opt, o->lr > 0 ? o->lr : 1e-3f);
+    float lr0 = o->lr > 0 ? o->lr : 1e-3f;
+    pt__optim_adam(&opt, lr0);
+    uint64_t steps_per_epoch = (train->n + batch - 1) / batch, run_step = 0;
+    double total_steps = (double)steps_per_epoch * epochs;
     pt__rng rng;
     pt__rng_seed(&rng, o->seed ^ 0x5eedULL);
     int flags = o->augment ? (PT__AUG_SHIFT | PT__AUG_FLIP | PT__AUG_ERASE) : 0;
@@ -254,6 +263,11 @@ int pt_cnn_train(pt_ctx *ctx, const pt_cnn_data *train, const pt_cnn_train_opts 
                                    ep, (unsigned long long)step + 1);
                 }
             }
+            if (rc == PT_OK && cosine) {
+                opt.lr = (float)(lr0 * 0.5 * (1.0 + cos(3.141592653589793 * (double)run_step /
+                                                        total_steps)));
+            }
+            run_step++;
             if (rc == PT_OK) {
                 rc = pt__optim_step(ctx, &opt, &m->net->params);
             }
