@@ -952,15 +952,8 @@ static uint32_t exact_paths(pt_rec_scratch *s, uint32_t u, uint32_t it, double t
     return n;
 }
 
-/* Order sampled paths (indices into s->wpath) by (output slot, path), so equal paths of one
- * item are adjacent. */
-static int cmp_hit(const void *a, const void *b, void *ud) {
-    const pt_rec_scratch *s = ud;
-    const uint32_t *oslot = ((const extra *)(s + 1))->oslot;
-    const pt__wpath *x = &s->wpath[*(const uint32_t *)a], *y = &s->wpath[*(const uint32_t *)b];
-    if (oslot[x->item] != oslot[y->item]) {
-        return oslot[x->item] < oslot[y->item] ? -1 : 1;
-    }
+/* Order of two paths of one item: by query item, length, then node by node. */
+static int cmp_path(const pt__wpath *x, const pt__wpath *y) {
     if (x->q != y->q) {
         return x->q < y->q ? -1 : 1;
     }
@@ -978,44 +971,59 @@ static int cmp_hit(const void *a, const void *b, void *ud) {
     return 0;
 }
 
-/* True when paths x and y are the same. */
-static int same_path(const pt__wpath *x, const pt__wpath *y) {
-    return x->q == y->q && x->nvia == y->nvia &&
-           memcmp(x->via, y->via, x->nvia * sizeof x->via[0]) == 0 &&
-           memcmp(x->vk, y->vk, x->nvia) == 0;
+/* Hash of output slot `slot` and path x (FNV-1a over the ids). */
+static uint32_t path_hash(uint32_t slot, const pt__wpath *x) {
+    uint64_t h = 0xcbf29ce484222325ULL;
+    h = (h ^ slot) * 0x100000001b3ULL;
+    h = (h ^ x->q) * 0x100000001b3ULL;
+    for (int j = 0; j < x->nvia; j++) {
+        h = (h ^ (x->via[j] * 4u + (uint32_t)(x->vk[j] & 3))) * 0x100000001b3ULL;
+    }
+    return (uint32_t)(h ^ (h >> 32));
 }
 
 /* Explain walk results. The hits of the n output items (their slots set in oslot) are read
  * from the hit logs of both walk lanes in walk order; up to WALK_SAMPLE of them get their
- * whole path rebuilt, sorted, each distinct path's hits counted, and the three most frequent
- * kept. A path's share estimates (its hits / all visits of the item): its share of the
- * item's sampled hits, times the item's recorded hits (every hit of the logs, sampled or not)
- * over all its visits (the rest went by paths too long to record). Uses s->cand as scratch. */
+ * whole path rebuilt and counted per distinct (slot, path) in a hash table, and each slot
+ * keeps its three most frequent paths (ties by path order). A path's share estimates (its
+ * hits / all visits of the item): its share of the item's sampled hits, times the item's
+ * recorded hits (every hit of the logs, sampled or not) over all its visits (the rest went by
+ * paths too long to record). */
 #define WALK_SAMPLE 2048u
+#define WALK_TAB 4096u /* hash slots, a power of two >= 2 x WALK_SAMPLE */
 static void walk_paths(pt_rec_scratch *s, uint32_t u, pt_rec_item *out, size_t n) {
     const pt_recommender *r = s->r;
     extra *x = (extra *)(s + 1);
     size_t room = r->n_items + 1 < WALK_SAMPLE ? r->n_items + 1 : WALK_SAMPLE, nh = 0;
     if (s->wpath == NULL) {
-        s->wpath = pt__malloc(s->ctx, WALK_SAMPLE * sizeof *s->wpath);
+        /* the sampled paths, then the hash table (representative and count per slot), the
+         * occupied slots in insertion order, and the same grouped by output slot */
+        s->wpath = pt__malloc(s->ctx, WALK_SAMPLE * sizeof *s->wpath +
+                                          (2 * WALK_TAB + 2 * WALK_SAMPLE) * sizeof(uint32_t));
         s->wpath_cap = s->wpath != NULL ? WALK_SAMPLE : 0;
+        if (s->wpath != NULL) {
+            memset(s->wpath + WALK_SAMPLE, 0xFF, WALK_TAB * sizeof(uint32_t));
+        }
     }
     if (s->slot_n == NULL) {
-        s->slot_n = pt__malloc(s->ctx, 2 * ((size_t)r->n_items + 1) * sizeof *s->slot_n);
+        s->slot_n = pt__malloc(s->ctx, 3 * ((size_t)r->n_items + 1) * sizeof *s->slot_n);
     }
     if (s->wpath == NULL || s->slot_n == NULL || n > r->n_items + 1) {
         return; /* no memory for explanations: the items stay without paths */
     }
-    uint32_t *n_log = s->slot_n, *n_smp = s->slot_n + n;
+    uint32_t *tab_rep = (uint32_t *)(s->wpath + WALK_SAMPLE), *tab_cnt = tab_rep + WALK_TAB;
+    uint32_t *dist = tab_cnt + WALK_TAB, *by_slot = dist + WALK_SAMPLE;
+    uint32_t *n_log = s->slot_n, *n_smp = s->slot_n + n, *n_dist = s->slot_n + 2 * n;
     for (size_t j = 0; j < n; j++) {
         uint32_t it = item_of(r, out[j].item);
-        n_log[j] = n_smp[j] = 0;
+        n_log[j] = n_smp[j] = n_dist[j] = 0;
         if (!out[j].popular && it != PT__NOIDX) {
             x->oslot[it] = (uint32_t)j;
         }
     }
+    /* Sample and count: dist[0..nd) lists the occupied hash slots in insertion order. */
     const pt__hit *logs[2] = {s->hits, s->lane != NULL ? s->lane->hits : NULL};
-    size_t n_logs[2] = {s->n_hits, s->lane != NULL ? s->lane->n_hits : 0};
+    size_t n_logs[2] = {s->n_hits, s->lane != NULL ? s->lane->n_hits : 0}, nd = 0;
     for (int l = 0; l < 2; l++) {
         for (size_t h = 0; h < n_logs[l]; h++) {
             uint32_t slot = x->oslot[logs[l][h].item];
@@ -1023,50 +1031,79 @@ static void walk_paths(pt_rec_scratch *s, uint32_t u, pt_rec_item *out, size_t n
                 continue;
             }
             n_log[slot]++;
-            if (nh < room) {
-                pt__walk_hit_path(logs[l], (uint32_t)h, &s->wpath[nh]);
-                s->cand[nh] = (uint32_t)nh;
-                nh++;
-                n_smp[slot]++;
+            if (nh >= room) {
+                continue;
             }
+            pt__wpath *w = &s->wpath[nh];
+            pt__walk_hit_path(logs[l], (uint32_t)h, w);
+            n_smp[slot]++;
+            uint32_t k = path_hash(slot, w) & (WALK_TAB - 1);
+            for (;;) {
+                uint32_t rep = tab_rep[k];
+                if (rep == PT__NOIDX) {
+                    tab_rep[k] = (uint32_t)nh;
+                    tab_cnt[k] = 1;
+                    dist[nd++] = k;
+                    n_dist[slot]++;
+                    break;
+                }
+                const pt__wpath *y = &s->wpath[rep];
+                if (x->oslot[y->item] == slot && cmp_path(y, w) == 0) {
+                    tab_cnt[k]++;
+                    break;
+                }
+                k = (k + 1) & (WALK_TAB - 1);
+            }
+            nh++;
         }
     }
-    qsort_r(s->cand, nh, sizeof *s->cand, cmp_hit, s);
-    /* Runs of equal paths, slot by slot: keep the six most frequent runs of a slot (spares in
-     * case a path cannot be resolved), then resolve the best three into paths. */
+    /* Group the distinct paths by slot (counting sort into by_slot), then take each slot's
+     * best: most hits first, ties by path order (keep six in case a path cannot be resolved). */
+    uint32_t acc = 0;
+    for (size_t j = 0; j < n; j++) {
+        uint32_t c = n_dist[j];
+        n_dist[j] = acc;
+        acc += c;
+    }
+    for (size_t d = 0; d < nd; d++) {
+        uint32_t slot = x->oslot[s->wpath[tab_rep[dist[d]]].item];
+        by_slot[n_dist[slot]++] = dist[d];
+    }
     enum { KEEP = 6 };
-    size_t best_a[KEEP], best_c[KEEP], n_best = 0;
-    for (size_t a = 0; a < nh;) {
-        const pt__wpath *h0 = &s->wpath[s->cand[a]];
-        uint32_t slot = x->oslot[h0->item];
-        size_t b = a + 1;
-        while (b < nh && x->oslot[s->wpath[s->cand[b]].item] == slot &&
-               same_path(h0, &s->wpath[s->cand[b]])) {
-            b++;
-        }
-        size_t c = b - a, j = n_best < KEEP ? n_best++ : KEEP;
-        if (j == KEEP && c > best_c[KEEP - 1]) {
-            j = KEEP - 1;
-        }
-        if (j < KEEP) {
-            while (j > 0 && c > best_c[j - 1]) {
-                best_a[j] = best_a[j - 1];
-                best_c[j] = best_c[j - 1];
+    size_t lo = 0;
+    for (size_t slot = 0; slot < n; slot++) {
+        size_t hi = n_dist[slot]; /* after the fill: the end of this slot's run */
+        uint32_t best_k[KEEP];
+        size_t n_best = 0;
+        for (size_t e = lo; e < hi; e++) {
+            uint32_t k = by_slot[e], c = tab_cnt[k];
+            const pt__wpath *w = &s->wpath[tab_rep[k]];
+            size_t j = n_best < KEEP ? n_best++ : KEEP;
+            while (j > 0) {
+                uint32_t kb = best_k[j - 1];
+                if (tab_cnt[kb] > c ||
+                    (tab_cnt[kb] == c && cmp_path(&s->wpath[tab_rep[kb]], w) < 0)) {
+                    break;
+                }
+                if (j < KEEP) {
+                    best_k[j] = kb;
+                }
                 j--;
             }
-            best_a[j] = a;
-            best_c[j] = c;
+            if (j < KEEP) {
+                best_k[j] = k;
+            }
         }
-        a = b;
-        if (a < nh && x->oslot[s->wpath[s->cand[a]].item] == slot) {
+        lo = hi;
+        if (n_best == 0) {
             continue;
         }
-        /* The slot's runs are done: resolve its best paths. */
         pt_rec_item *o = &out[slot];
-        double all = (double)(s->count[h0->item] ? s->count[h0->item] : 1);
+        uint32_t item = s->wpath[tab_rep[best_k[0]]].item;
+        double all = (double)(s->count[item] ? s->count[item] : 1);
         double per_hit = (double)n_log[slot] / ((double)n_smp[slot] * all);
-        for (size_t k = 0; k < n_best && o->n_paths < 3; k++) {
-            const pt__wpath *h = &s->wpath[s->cand[best_a[k]]];
+        for (size_t b = 0; b < n_best && o->n_paths < 3; b++) {
+            const pt__wpath *h = &s->wpath[tab_rep[best_k[b]]];
             int kinds[8];
             uint32_t xs[8], np = 0;
             kinds[np] = P_USER, xs[np++] = u;
@@ -1076,11 +1113,13 @@ static void walk_paths(pt_rec_scratch *s, uint32_t u, pt_rec_item *out, size_t n
                 xs[np++] = h->via[v];
             }
             kinds[np] = P_ITEM, xs[np++] = h->item;
-            double share = (double)best_c[k] * per_hit;
+            double share = (double)tab_cnt[best_k[b]] * per_hit;
             o->n_paths += (uint32_t)make_path(r, kinds, xs, np, share > 1.0 ? 1.0 : share,
                                               &o->paths[o->n_paths]);
         }
-        n_best = 0;
+    }
+    for (size_t d = 0; d < nd; d++) {
+        tab_rep[dist[d]] = PT__NOIDX;
     }
     for (size_t j = 0; j < n; j++) {
         uint32_t it = item_of(r, out[j].item);

@@ -96,6 +96,7 @@ static void params_from_args(int argc, char **argv, pt_walk_params *p) {
     p->w_category = optd(argc, argv, "--w-category", p->w_category);
     p->w_brand = optd(argc, argv, "--w-brand", p->w_brand);
     p->category_up = optd(argc, argv, "--category-up", p->category_up);
+    p->seed = (uint64_t)optd(argc, argv, "--seed", (double)p->seed);
 }
 
 /* --- MovieLens ------------------------------------------------------------------------------ */
