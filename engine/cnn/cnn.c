@@ -255,7 +255,12 @@ int pt_cnn_train(pt_ctx *ctx, const pt_cnn_data *train, const pt_cnn_train_opts 
             }
             rc = make_batch(ctx, m, train, order + b0, nb, flags, &rng);
             if (rc == PT_OK) {
-                rc = pt__dp_step(ctx, dp, &m->batch, lab, pt__rng_next(&rng), &loss, &hits);
+                if (cosine) {
+                    opt.lr = (float)(lr0 * 0.5 *
+                                     (1.0 + cos(3.141592653589793 * (double)run_step / total_steps)));
+                }
+                rc = pt__dp_train_step(ctx, dp, &m->batch, lab, pt__rng_next(&rng), &opt, &loss,
+                                       &hits);
                 if (rc == PT_ELIMIT) {
                     rc = pt__error(ctx, PT_ELIMIT,
                                    "training diverged: the loss is NaN or infinite at epoch %u, "
@@ -263,15 +268,7 @@ int pt_cnn_train(pt_ctx *ctx, const pt_cnn_data *train, const pt_cnn_train_opts 
                                    ep, (unsigned long long)step + 1);
                 }
             }
-            if (rc == PT_OK && cosine) {
-                opt.lr = (float)(lr0 * 0.5 * (1.0 + cos(3.141592653589793 * (double)run_step /
-                                                        total_steps)));
-            }
             run_step++;
-            if (rc == PT_OK) {
-                rc = pt__optim_step(ctx, &opt, &m->net->params);
-            }
-            pt__params_zero_grad(&m->net->params);
             if (rc != PT_OK) {
                 break;
             }

@@ -142,6 +142,12 @@ void pt__optim_adam(pt__optim *o, float lr);
 /* One step on every trainable parameter in reg from its accumulated gradient. Sparse
  * parameters step only their touched rows (lazy Adam). Does not zero the gradients. */
 int pt__optim_step(pt_ctx *ctx, pt__optim *o, pt__params *reg);
+/* pt__optim_step in pieces, for threads that each step a slice of the parameters: _begin counts
+ * the step, allocates the optimiser state and gives the bias corrections; _step_range steps
+ * values [lo, hi) of one dense parameter. */
+int pt__optim_begin(pt_ctx *ctx, pt__optim *o, pt__params *reg, float *bc1, float *bc2);
+void pt__optim_step_range(const pt__optim *o, pt__param *p, size_t lo, size_t hi, float bc1,
+                          float bc2);
 
 /* --- layers -------------------------------------------------------------------------------- */
 typedef enum pt__layer_kind {
@@ -317,6 +323,11 @@ uint32_t pt__dp_workers(const pt__dp *dp);
  * when a loss is not finite. */
 int pt__dp_step(pt_ctx *ctx, pt__dp *dp, const pt__tensor *x, const uint8_t *labels,
                 uint64_t seed, double *loss_sum, uint64_t *n_correct);
+/* The same, then the optimiser step on the net's parameters and their gradients zeroed, both
+ * split over the workers (as pt__optim_step + pt__params_zero_grad, the same floats). No step
+ * when the loss is not finite. */
+int pt__dp_train_step(pt_ctx *ctx, pt__dp *dp, const pt__tensor *x, const uint8_t *labels,
+                      uint64_t seed, pt__optim *opt, double *loss_sum, uint64_t *n_correct);
 
 /* Model file: "PTCNNMDL" magic, u32 version, u32 header length, a header of key=value lines
  * (arch, input shape, `meta`), every parameter (name, count, floats, little-endian), and a

@@ -247,12 +247,12 @@ PT__SIMD static void step_span(const pt__optim *o, float *w, const float *g, flo
     }
 }
 
-int pt__optim_step(pt_ctx *ctx, pt__optim *o, pt__params *reg) {
+int pt__optim_begin(pt_ctx *ctx, pt__optim *o, pt__params *reg, float *bc1, float *bc2) {
     o->t++;
-    float bc1 = 1.0f, bc2 = 1.0f;
+    *bc1 = *bc2 = 1.0f;
     if (o->kind == PT__OPT_ADAM) {
-        bc1 = 1.0f - powf(o->beta1, (float)o->t);
-        bc2 = 1.0f - powf(o->beta2, (float)o->t);
+        *bc1 = 1.0f - powf(o->beta1, (float)o->t);
+        *bc2 = 1.0f - powf(o->beta2, (float)o->t);
     }
     int need_m = o->kind == PT__OPT_ADAM || o->momentum != 0.0f;
     int need_v = o->kind == PT__OPT_ADAM;
@@ -273,15 +273,39 @@ int pt__optim_step(pt_ctx *ctx, pt__optim *o, pt__params *reg) {
                 return pt__error(ctx, PT_ENOMEM, "optimiser state for %s", p->name);
             }
         }
-        float wd = o->weight_decay * p->decay;
+    }
+    return PT_OK;
+}
+
+void pt__optim_step_range(const pt__optim *o, pt__param *p, size_t lo, size_t hi, float bc1,
+                          float bc2) {
+    if (!p->trainable || hi <= lo) {
+        return;
+    }
+    step_span(o, p->w + lo, p->g + lo, p->m ? p->m + lo : NULL, p->v ? p->v + lo : NULL, hi - lo,
+              bc1, bc2, o->weight_decay * p->decay);
+}
+
+int pt__optim_step(pt_ctx *ctx, pt__optim *o, pt__params *reg) {
+    float bc1, bc2;
+    int rc = pt__optim_begin(ctx, o, reg, &bc1, &bc2);
+    if (rc != PT_OK) {
+        return rc;
+    }
+    for (size_t i = 0; i < reg->n; i++) {
+        pt__param *p = reg->items[i];
+        if (!p->trainable) {
+            continue;
+        }
         if (p->sparse) {
+            float wd = o->weight_decay * p->decay;
             for (uint32_t k = 0; k < p->n_touched; k++) {
                 size_t off = (size_t)p->touched[k] * p->cols;
                 step_span(o, p->w + off, p->g + off, p->m ? p->m + off : NULL,
                           p->v ? p->v + off : NULL, p->cols, bc1, bc2, wd);
             }
         } else {
-            step_span(o, p->w, p->g, p->m, p->v, p->n, bc1, bc2, wd);
+            pt__optim_step_range(o, p, 0, p->n, bc1, bc2);
         }
     }
     return PT_OK;

@@ -48,6 +48,8 @@ struct pt__dp {
     size_t *hw;       /* per layer: h*w of its input (batch norm's count per image) */
     double *part;     /* per layer x 2 x shard x channel: partial sums */
     /* the current step */
+    const pt__optim *opt; /* step the parameters after the reduction (NULL: leave gradients) */
+    float bc1, bc2;
     uint32_t n, n_shards;
     const uint8_t *labels;
     pt__tensor *view;       /* per shard: its rows of the batch (borrowed data) */
@@ -214,6 +216,11 @@ static void dp_work(dp_worker *w) {
                 to[k] += g[k];
                 g[k] = 0.0f;
             }
+        }
+        if (dp->opt != NULL) {
+            /* the optimiser on this slice, then its gradient cleared for the next step */
+            pt__optim_step_range(dp->opt, p, lo, hi, dp->bc1, dp->bc2);
+            memset(p->g + lo, 0, (hi - lo) * sizeof(float));
         }
     }
     w->rc = rc;
@@ -408,7 +415,26 @@ uint32_t pt__dp_workers(const pt__dp *dp) {
 
 int pt__dp_step(pt_ctx *ctx, pt__dp *dp, const pt__tensor *x, const uint8_t *labels,
                 uint64_t seed, double *loss_sum, uint64_t *n_correct) {
+    return pt__dp_train_step(ctx, dp, x, labels, seed, NULL, loss_sum, n_correct);
+}
+
+int pt__dp_train_step(pt_ctx *ctx, pt__dp *dp, const pt__tensor *x, const uint8_t *labels,
+                      uint64_t seed, pt__optim *opt, double *loss_sum, uint64_t *n_correct) {
     pt__net *m = dp->master;
+    dp->opt = opt;
+    if (opt != NULL) {
+        for (size_t i = 0; i < m->params.n; i++) {
+            if (m->params.items[i]->sparse) {
+                return pt__error(ctx, PT_EINVAL, "data-parallel step: sparse parameter %s",
+                                 m->params.items[i]->name);
+            }
+        }
+        /* counts the step before knowing the loss is finite: a failed step ends training */
+        int rc = pt__optim_begin(ctx, opt, &m->params, &dp->bc1, &dp->bc2);
+        if (rc != PT_OK) {
+            return rc;
+        }
+    }
     if (x->n == 0 || x->n > dp->max_shards * PT__DP_SHARD) {
         return pt__error(ctx, PT_EINVAL, "data-parallel step: batch of %u images (at most %u)",
                          x->n, dp->max_shards * PT__DP_SHARD);

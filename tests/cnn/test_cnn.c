@@ -1026,6 +1026,37 @@ static void test_data_parallel_matches_single_net_and_threads(void **state) {
         free(g3);
         pt__net_free(ctx, net);
     }
+    /* the optimiser inside the step (sliced over 2 workers) = the step, then pt__optim_step */
+    for (int twice = 0; twice < 2; twice++) {
+        pt__net *a, *b;
+        assert_int_equal(pt__net_new(ctx, archs[0], 1, 16, 16, 4, &a), PT_OK);
+        assert_int_equal(pt__net_new(ctx, archs[0], 1, 16, 16, 4, &b), PT_OK);
+        pt__optim oa, ob;
+        pt__optim_adam(&oa, 1e-2f);
+        pt__optim_adam(&ob, 1e-2f);
+        pt__dp *da, *db;
+        assert_int_equal(pt__dp_new(ctx, a, 40, 2, &da), PT_OK);
+        assert_int_equal(pt__dp_new(ctx, b, 40, 1, &db), PT_OK);
+        for (int step = 0; step < 3; step++) {
+            assert_int_equal(pt__dp_train_step(ctx, da, &x, lab, 7, &oa, NULL, NULL), PT_OK);
+            assert_int_equal(pt__dp_step(ctx, db, &x, lab, 7, NULL, NULL), PT_OK);
+            assert_int_equal(pt__optim_step(ctx, &ob, &b->params), PT_OK);
+            pt__params_zero_grad(&b->params);
+        }
+        for (size_t i = 0; i < a->params.n; i++) {
+            assert_memory_equal(a->params.items[i]->w, b->params.items[i]->w,
+                                a->params.items[i]->n * sizeof(float));
+            if (a->params.items[i]->g != NULL) {
+                for (size_t k = 0; k < a->params.items[i]->n; k++) {
+                    assert_true(a->params.items[i]->g[k] == 0.0f);
+                }
+            }
+        }
+        pt__dp_free(ctx, da);
+        pt__dp_free(ctx, db);
+        pt__net_free(ctx, a);
+        pt__net_free(ctx, b);
+    }
     pt__tensor_free(ctx, &x);
     /* whole trainings, 1 and 2 threads: the same model file */
     pt_cnn_data *train = toy_set(ctx, 100, 8);
