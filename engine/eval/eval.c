@@ -1652,6 +1652,8 @@ static int set_param(pt_walk_params *p, const char *name, double v) {
         p->lambda = v;
     } else if (strcmp(name, "blend") == 0) {
         p->blend = v;
+    } else if (strcmp(name, "knn_blend") == 0) {
+        p->knn_blend = v;
     } else if (strcmp(name, "knn") == 0) {
         p->knn = v >= 1.0 && v <= 1e6 ? (uint32_t)v : 0; /* 0: pt_recommender_new says why */
     } else if (strcmp(name, "shrink") == 0) {

@@ -583,6 +583,20 @@ void pt__walk_knn_scores(pt_rec_scratch *s) {
     }
 }
 
+void pt__walk_knn_dense(const pt_rec_scratch *s, double *out) {
+    const pt_recommender *r = s->r;
+    for (uint32_t j = 0; j < s->n_q; j++) {
+        uint32_t q = s->qi[j];
+        if (q >= r->knn_n) {
+            continue;
+        }
+        double x = s->qw[j];
+        for (uint32_t e = r->knn_off[q]; e < r->knn_off[q + 1]; e++) {
+            out[r->knn_nbr[e]] += x * r->knn_sim[e];
+        }
+    }
+}
+
 double pt__walk_knn_sim(const pt_recommender *r, uint32_t q, uint32_t it) {
     if (q >= r->knn_n) {
         return 0.0;

@@ -54,6 +54,7 @@ void pt_walk_params_default(pt_walk_params *p) {
     p->lambda = 200.0;
     p->blend = 0.5;
     p->knn = 100;
+    p->knn_blend = 0.0;
     p->shrink = 10.0;
 }
 
@@ -141,7 +142,13 @@ static int check_params(pt_ctx *ctx, const pt_walk_params *p) {
     if (!(p->blend >= 0.0 && p->blend <= 1.0)) {
         return pt__error(ctx, PT_EINVAL, "pt_recommender_new: blend must be in [0, 1]");
     }
-    if (p->method == PT_REC_ITEMKNN && (p->knn == 0 || !(p->shrink >= 0.0) || isinf(p->shrink))) {
+    if (!(p->knn_blend >= 0.0 && p->knn_blend <= 1.0 && p->blend + p->knn_blend <= 1.0 + 1e-9)) {
+        return pt__error(ctx, PT_EINVAL,
+                         "pt_recommender_new: knn_blend must be in [0, 1] with blend + knn_blend "
+                         "<= 1");
+    }
+    if ((p->method == PT_REC_ITEMKNN || (p->method == PT_REC_HYBRID && p->knn_blend > 0.0)) &&
+        (p->knn == 0 || !(p->shrink >= 0.0) || isinf(p->shrink))) {
         return pt__error(ctx, PT_EINVAL,
                          "pt_recommender_new: itemknn needs knn >= 1 and a finite shrink >= 0");
     }
@@ -184,7 +191,7 @@ int pt_recommender_new(pt_ctx *ctx, const pt_graph *g, const pt_walk_params *p,
             return rc;
         }
     }
-    if (p->method == PT_REC_ITEMKNN) {
+    if (p->method == PT_REC_ITEMKNN || (p->method == PT_REC_HYBRID && p->knn_blend > 0.0)) {
         rc = pt__walk_knn_build(r); /* sets the message */
         if (rc != PT_OK) {
             pt_recommender_free(r);
@@ -241,7 +248,7 @@ static void scratch_release(pt_rec_scratch *s) {
                       s->touched,  s->tq,          s->cand,      s->qi,    s->qw,     s->qcum,
                       s->mid,      s->mid_touched, s->cat_count, s->ppr_p, s->ppr_r,  s->ppr_queue,
                       s->ppr_list, s->ppr_flag,    s->top3,      s->hits,  s->qalias, s->ease_s,
-                      s->rp3_s,    s->wpath, s->slot_n};
+                      s->rp3_s,    s->wpath, s->slot_n, s->knn_s};
     for (size_t i = 0; i < sizeof arrays / sizeof arrays[0]; i++) {
         pt__free(ctx, arrays[i]);
     }
@@ -296,6 +303,10 @@ static int scratch_alloc(pt_rec_scratch *s) {
         s->ease_s = pt__calloc(ctx, ni, sizeof *s->ease_s);
         s->rp3_s = pt__calloc(ctx, ni, sizeof *s->rp3_s);
         fail = s->ease_s == NULL || s->rp3_s == NULL;
+        if (!fail && r->knn_off != NULL) {
+            s->knn_s = pt__calloc(ctx, ni, sizeof *s->knn_s);
+            fail = s->knn_s == NULL;
+        }
     }
     if (fail) {
         scratch_release(s);
@@ -469,8 +480,13 @@ static void hybrid_blend(pt_rec_scratch *s) {
     }
     s->n_touched = 0;
     pt__walk_ease_scores(s);
-    const double *part[2] = {s->ease_s, s->rp3_s};
-    for (int k = 0; k < 2; k++) {
+    int parts = 2;
+    if (s->knn_s != NULL && r->p.knn_blend > 0.0) {
+        pt__walk_knn_dense(s, s->knn_s);
+        parts = 3;
+    }
+    const double *part[3] = {s->ease_s, s->rp3_s, s->knn_s};
+    for (int k = 0; k < parts; k++) {
         double sum = 0.0, sq = 0.0, cnt = 0.0;
         for (uint32_t i = 0; i < n; i++) {
             if (s->stamp[i] != s->cur_stamp) {
@@ -484,10 +500,15 @@ static void hybrid_blend(pt_rec_scratch *s) {
         s->z_mean[k] = mean;
         s->z_inv[k] = var > 1e-300 ? 1.0 / sqrt(var) : 0.0;
     }
-    double we = r->p.blend * s->z_inv[0], wr = (1.0 - r->p.blend) * s->z_inv[1];
+    double we = r->p.blend * s->z_inv[0];
+    double wr = (1.0 - r->p.blend - (parts == 3 ? r->p.knn_blend : 0.0)) * s->z_inv[1];
+    double wk = parts == 3 ? r->p.knn_blend * s->z_inv[2] : 0.0;
     double lo = INFINITY;
     for (uint32_t i = 0; i < n; i++) {
         double c = we * (s->ease_s[i] - s->z_mean[0]) + wr * (s->rp3_s[i] - s->z_mean[1]);
+        if (parts == 3) {
+            c += wk * (s->knn_s[i] - s->z_mean[2]);
+        }
         s->vq[i] = c; /* vq is free outside Pixie */
         lo = c < lo ? c : lo;
     }
@@ -591,6 +612,9 @@ static void clear_query(pt_rec_scratch *s) {
     if (s->ease_s != NULL) {
         memset(s->ease_s, 0, (size_t)s->r->n_items * sizeof *s->ease_s);
         memset(s->rp3_s, 0, (size_t)s->r->n_items * sizeof *s->rp3_s);
+        if (s->knn_s != NULL) {
+            memset(s->knn_s, 0, (size_t)s->r->n_items * sizeof *s->knn_s);
+        }
     }
 }
 
@@ -1148,8 +1172,8 @@ static uint32_t co_user(const pt_recommender *r, uint32_t u, uint32_t q, uint32_
 
 /* The coefficient of item model `r` for query item q and item it: EASE^R's B_q,it, or the
  * ItemKNN similarity; 0 for items newer than the fit. */
-static double model_term(const pt_recommender *r, uint32_t q, uint32_t it) {
-    if (r->p.method == PT_REC_ITEMKNN) {
+static double model_term(const pt_recommender *r, uint32_t q, uint32_t it, int knn) {
+    if (knn) {
         return pt__walk_knn_sim(r, q, it);
     }
     if (q >= r->ease_n || it >= r->ease_n) {
@@ -1164,7 +1188,7 @@ static double model_term(const pt_recommender *r, uint32_t q, uint32_t it) {
  * (co_user; a term without a witness - possible, since EASE's inverse spreads weight beyond
  * co-occurrence - is skipped for the next one). share = term / sum of the positive terms, times
  * `scale` (the EASE part's share of a hybrid score). Returns the number of paths (at most 3). */
-static uint32_t ease_paths(pt_rec_scratch *s, uint32_t u, uint32_t it, double scale,
+static uint32_t ease_paths(pt_rec_scratch *s, uint32_t u, uint32_t it, double scale, int knn,
                            pt_rec_path *paths) {
     const pt_recommender *r = s->r;
     enum { TRY = 8 };
@@ -1172,7 +1196,7 @@ static uint32_t ease_paths(pt_rec_scratch *s, uint32_t u, uint32_t it, double sc
     uint32_t tq[TRY], nt = 0, n = 0;
     for (uint32_t j = 0; j < s->n_q; j++) {
         uint32_t q = s->qi[j];
-        double x = s->qw[j] * model_term(r, q, it);
+        double x = s->qw[j] * model_term(r, q, it, knn);
         if (!(x > 0.0)) {
             continue;
         }
@@ -1241,29 +1265,36 @@ static void explain_items(pt_rec_scratch *s, uint32_t u, pt_rec_item *out, size_
             continue;
         }
         if (m == PT_REC_EASE || m == PT_REC_ITEMKNN) {
-            out[j].n_paths = ease_paths(s, u, it, 1.0, out[j].paths);
+            out[j].n_paths = ease_paths(s, u, it, 1.0, m == PT_REC_ITEMKNN, out[j].paths);
             continue;
         }
         if (m == PT_REC_HYBRID) {
             /* Each part's share of the item's blended evidence: its weighted, unshifted
              * z-term (the mean shift is the same for every item and explains no ranking). */
             double ce = r->p.blend * s->z_inv[0] * s->ease_s[it];
-            double cr = (1.0 - r->p.blend) * s->z_inv[1] * s->rp3_s[it];
+            int with_knn = s->knn_s != NULL && r->p.knn_blend > 0.0;
+            double kb = with_knn ? r->p.knn_blend : 0.0;
+            double cr = (1.0 - r->p.blend - kb) * s->z_inv[1] * s->rp3_s[it];
+            double ck = with_knn ? kb * s->z_inv[2] * s->knn_s[it] : 0.0;
             ce = ce > 0.0 ? ce : 0.0;
             cr = cr > 0.0 ? cr : 0.0;
-            pt_rec_path pe[3], pr[3];
-            uint32_t ne = 0, nr = 0;
-            if (ce + cr > 0.0) {
-                ne = ce > 0.0 ? ease_paths(s, u, it, ce / (ce + cr), pe) : 0;
+            ck = ck > 0.0 ? ck : 0.0;
+            pt_rec_path pe[3], pr[3], pk[3];
+            uint32_t ne = 0, nr = 0, nk = 0;
+            double all = ce + cr + ck;
+            if (all > 0.0) {
+                ne = ce > 0.0 ? ease_paths(s, u, it, ce / all, 0, pe) : 0;
+                nk = ck > 0.0 ? ease_paths(s, u, it, ck / all, 1, pk) : 0;
                 double pen = r->p.beta > 0.0 ? r->pop_pen[it] : 1.0;
                 nr = cr > 0.0 ? exact_paths(s, u, it, s->rp3_s[it] / pen, 0, pr) : 0;
                 for (uint32_t k = 0; k < nr; k++) {
-                    pr[k].share *= cr / (ce + cr);
+                    pr[k].share *= cr / all;
                 }
             }
             out[j].n_paths = 0;
             merge_paths(out[j].paths, &out[j].n_paths, pe, ne);
             merge_paths(out[j].paths, &out[j].n_paths, pr, nr);
+            merge_paths(out[j].paths, &out[j].n_paths, pk, nk);
             continue;
         }
         double total = s->score[it];

@@ -333,7 +333,8 @@ static int rebuild(pt_recommender *r) {
     if (rc == PT_OK && (t.p.method == PT_REC_EASE || t.p.method == PT_REC_HYBRID)) {
         rc = pt__walk_ease_build(&t);
     }
-    if (rc == PT_OK && t.p.method == PT_REC_ITEMKNN) {
+    if (rc == PT_OK && (t.p.method == PT_REC_ITEMKNN ||
+                        (t.p.method == PT_REC_HYBRID && t.p.knn_blend > 0.0))) {
         rc = pt__walk_knn_build(&t);
     }
     if (rc != PT_OK) {

@@ -207,7 +207,8 @@ struct pt_rec_scratch {
     /* EASE^R / hybrid: dense per-item scores of the EASE part and of the RP3beta part, and
      * the blend's standardisation (mean, 1/std of each part over the unseen items) */
     double *ease_s, *rp3_s;
-    double z_mean[2], z_inv[2];
+    double *knn_s; /* hybrid with knn_blend > 0: the dense ItemKNN part */
+    double z_mean[3], z_inv[3];
     /* statistics of the last query */
     pt_rec_stats stats;
     /* Pixie's second lane of walks (half the budget, its own seed), made on first use; run on
@@ -232,6 +233,8 @@ float pt__walk_alias(const uint32_t *dst, const float *w, uint32_t n, double alp
  * add sum_q qw_q sim(q, j) to the scores; the similarity of q and it (0 when not neighbours). */
 int pt__walk_knn_build(pt_recommender *r);
 void pt__walk_knn_scores(pt_rec_scratch *s);
+/* The same into the dense out[] (every item; the caller clears it). */
+void pt__walk_knn_dense(const pt_rec_scratch *s, double *out);
 double pt__walk_knn_sim(const pt_recommender *r, uint32_t q, uint32_t it);
 /* Position of item `it` in user `u`'s row, or PT__NOIDX. */
 uint32_t pt__walk_user_find(const pt_recommender *r, uint32_t u, uint32_t it);

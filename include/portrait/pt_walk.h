@@ -40,12 +40,16 @@ typedef enum pt_rec_method {
                         user-item matrix X, B = I - P diag(1/diag P), P = (X'X + lambda I)^-1;
                         score of item j = sum over the user's items i of B_ij. Built once in
                         pt_recommender_new (PT_ELIMIT above 20,000 items). */
-    PT_REC_HYBRID, /**< blend of z-normalised EASE^R scores (weight `blend`) and z-normalised
-                        RP3beta scores with recency-weighted query items (1 - blend) */
+    PT_REC_HYBRID, /**< blend of z-normalised EASE^R scores (weight `blend`), z-normalised
+                        ItemKNN scores (weight `knn_blend`, default 0) and z-normalised
+                        RP3beta scores (1 - blend - knn_blend), all with the same
+                        recency-weighted query items */
     PT_REC_ITEMKNN, /**< item-based k-nearest neighbours: cosine similarity of the items'
                          user sets with shrinkage, sim(i, j) = |U_i & U_j| / (sqrt(|U_i| |U_j|)
-                         + shrink), the `knn` most similar items of each item kept; score of
-                         item j = sum over the user's items i (recency-weighted) of sim(i, j),
+                         + shrink); each item j keeps its `knn` most similar items i (the
+                         item-item matrix's columns cut to knn, ties by index); score of
+                         item j = sum over the user's items i in j's list (recency-weighted)
+                         of sim(i, j),
                          times the popularity penalty when beta > 0. Built once in
                          pt_recommender_new (PT_ELIMIT above 20,000 items). */
 } pt_rec_method;
@@ -98,6 +102,9 @@ typedef struct pt_walk_params {
     double blend;             /**< hybrid: weight of the EASE^R part, 0..1 (default 0.5) */
     uint32_t knn;             /**< itemknn: neighbours kept per item (default 100) */
     double shrink;            /**< itemknn: shrinkage of the cosine similarity (default 10) */
+    double knn_blend;         /**< hybrid: weight of the ItemKNN part (knn, shrink), 0..1 with
+                                   blend + knn_blend <= 1 (default 0: EASE^R and RP3beta
+                                   only) */
 } pt_walk_params;
 
 /** Fill `p` with the defaults. */

@@ -1024,6 +1024,75 @@ static void test_ease_refuses_too_many_items(void **state) {
 
 /* The hybrid is deterministic: two recommenders built alike give the same items and scores,
  * whatever query came before, and a threaded batch gives what serial queries give. */
+/* The hybrid's ItemKNN part: with all the weight on it (blend 0, knn_blend 1; alpha 1 so the
+ * query weights are ItemKNN's, beta 0 so neither side is penalised) the hybrid ranks the items
+ * ItemKNN scores exactly as ItemKNN does; a three-part blend explains with real edges and
+ * shares summing to at most 1; bad weights are refused. */
+static void test_hybrid_with_itemknn_part(void **state) {
+    pt_ctx *ctx = *state;
+    pt_graph *g = shop_graph(ctx);
+    pt_walk_params p;
+    pt_walk_params_default(&p);
+    p.alpha = 1.0;
+    p.beta = 0.0;
+    p.knn = 5;
+    p.shrink = 2.0;
+    p.method = PT_REC_ITEMKNN;
+    pt_recommender *rk, *rh, *rx;
+    pt_rec_scratch *sk, *sh, *sx;
+    assert_int_equal(pt_recommender_new(ctx, g, &p, &rk), PT_OK);
+    p.method = PT_REC_HYBRID;
+    p.blend = 0.0;
+    p.knn_blend = 1.0;
+    assert_int_equal(pt_recommender_new(ctx, g, &p, &rh), PT_OK);
+    p.blend = 0.3;
+    p.knn_blend = 0.4;
+    assert_int_equal(pt_recommender_new(ctx, g, &p, &rx), PT_OK);
+    assert_int_equal(pt_rec_scratch_new(rk, &sk), PT_OK);
+    assert_int_equal(pt_rec_scratch_new(rh, &sh), PT_OK);
+    assert_int_equal(pt_rec_scratch_new(rx, &sx), PT_OK);
+    size_t compared = 0;
+    for (int u = 1; u <= 40; u++) {
+        pt_rec_query q;
+        pt_rec_query_init(&q, find(g, "user", u), 10);
+        q.explain = 1;
+        pt_rec_item a[10], b[10], c[10];
+        size_t na, nb, nc;
+        int fl;
+        assert_int_equal(pt_recommend(rk, sk, &q, a, &na, &fl), PT_OK);
+        assert_int_equal(pt_recommend(rh, sh, &q, b, &nb, &fl), PT_OK);
+        assert_int_equal(pt_recommend(rx, sx, &q, c, &nc, &fl), PT_OK);
+        for (size_t j = 0; j < na && j < nb && !a[j].popular; j++) {
+            /* equal ItemKNN scores may tie; compare where the next score is strictly lower */
+            if (j + 1 < na && !a[j + 1].popular && a[j + 1].score == a[j].score) {
+                break;
+            }
+            assert_int_equal(a[j].item, b[j].item);
+            compared++;
+        }
+        for (size_t j = 0; j < nc; j++) {
+            double sum = 0.0;
+            for (uint32_t k = 0; k < c[j].n_paths; k++) {
+                check_path(g, &c[j].paths[k], q.user, c[j].item);
+                sum += c[j].paths[k].share;
+            }
+            assert_true(sum <= 1.0 + 1e-6);
+        }
+    }
+    assert_true(compared >= 40);
+    p.blend = 0.7;
+    p.knn_blend = 0.5;
+    pt_recommender *bad;
+    assert_int_equal(pt_recommender_new(ctx, g, &p, &bad), PT_EINVAL);
+    pt_rec_scratch_free(sk);
+    pt_rec_scratch_free(sh);
+    pt_rec_scratch_free(sx);
+    pt_recommender_free(rk);
+    pt_recommender_free(rh);
+    pt_recommender_free(rx);
+    pt_graph_free(g);
+}
+
 static void test_hybrid_is_deterministic(void **state) {
     pt_ctx *ctx = *state;
     pt_graph *g = shop_graph(ctx);
@@ -1096,6 +1165,7 @@ int main(void) {
         cmocka_unit_test_setup_teardown(test_ease_matches_hand_computed_values, ctx_up, ctx_down),
         cmocka_unit_test_setup_teardown(test_ease_refuses_too_many_items, ctx_up, ctx_down),
         cmocka_unit_test_setup_teardown(test_hybrid_is_deterministic, ctx_up, ctx_down),
+        cmocka_unit_test_setup_teardown(test_hybrid_with_itemknn_part, ctx_up, ctx_down),
     };
     return cmocka_run_group_tests_name("walk", tests, NULL, NULL);
 }
