@@ -6,9 +6,9 @@
 # reference split files (../shared/data/splits: the exact rows behind REFERENCE.md), for every
 # method this build offers. Walk methods are tuned with --tune on a validation split carved
 # from the training rows (leave-last-out for A, random:0.2 for B): the test rows never choose a
-# parameter. Prints the table on stdout, then per data set and protocol the method whose tuned
-# point scored the best mean validation NDCG@10 (chosen without the test rows), progress on
-# stderr. docs/EVAL.md explains the columns.
+# parameter. Prints the table on stdout, then per data set and protocol the method of CHOOSE
+# whose tuned point scored the best mean validation NDCG@10 (chosen without the test rows),
+# progress on stderr. docs/EVAL.md explains the columns.
 #
 # Environment:
 #   PORTRAIT  the command (default build-eval/portrait, else build/portrait)
@@ -20,6 +20,8 @@
 #   SPLITS    files (default: the reference rows) or own (portrait's own seeded splits)
 #   TUNE      1 (default) tunes walk methods on the validation split; 0 uses the defaults
 #   VAL_FOLDS validation folds averaged when tuning (portrait eval --val-folds; default 1)
+#   CHOOSE    methods the per-row choice is made among (default "rp3b ease hybrid itemknn": the
+#             exact models; pixie and ppr estimate or approximate them, p3 is rp3b at beta 0)
 #   GRID_<method>  a --grid for one method, e.g. GRID_rp3b="alpha=0.6,0.8;beta=0.3,0.5"
 #   KEEP      1 keeps the temporary stores and logs (their folder is printed)
 set -eu
@@ -37,6 +39,7 @@ PROTOS=${PROTOS:-"A B"}
 SPLITS=${SPLITS:-files}
 TUNE=${TUNE:-1}
 VAL_FOLDS=${VAL_FOLDS:-1}
+CHOOSE=${CHOOSE:-"rp3b ease hybrid itemknn"}
 if [ -z "${METHODS:-}" ]; then
     if "$P" --store /nonexistent/pt.db eval --method p3 2>&1 | grep -q "no walk engine"; then
         METHODS=mostpop
@@ -81,9 +84,9 @@ f4() {
     if [ -z "$1" ]; then echo "-"; else printf '%.4f' "$1"; fi
 }
 
-echo "| data | proto | method | params (tuned on validation) | HR@10 | NDCG@10 | Recall@20 |" \
-     "NDCG@20 | Cov@10 | MRR@10 | Gini@10 | Tail@10 | query s |"
-echo "|---|---|---|---|---|---|---|---|---|---|---|---|---|"
+echo "| data | proto | method | params (tuned on validation) | val NDCG@10 | HR@10 | NDCG@10 |" \
+     "Recall@20 | NDCG@20 | Cov@10 | MRR@10 | Gini@10 | Tail@10 | query s |"
+echo "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|"
 : > "$TMP/chosen"
 for set in $SETS; do
     echo "bench_quality: importing $set" >&2
@@ -112,21 +115,21 @@ for set in $SETS; do
             if ! "$P" --store "$TMP/$set.db" eval $split $val --method "$m" $tune --k 10,20 \
                     --format json > "$out" 2> "$TMP/$set-$proto-$m.log"; then
                 echo "| $set | $proto | $m | failed: $(tail -n 1 "$TMP/$set-$proto-$m.log") |" \
-                     "| | | | | | | | |"
+                     "| | | | | | | | | |"
                 continue
             fi
             params=$(jget tuned "$out")
             if [ -z "$params" ]; then
                 case $m in mostpop|pop) params="-" ;; *) params="defaults" ;; esac
             fi
-            echo "| $set | $proto | $m | $params | $(f4 "$(jget Hit@10 "$out")") |" \
+            vndcg=$(jget val_ndcg "$out")
+            echo "| $set | $proto | $m | $params | $(f4 "$vndcg") | $(f4 "$(jget Hit@10 "$out")") |" \
                  "$(f4 "$(jget NDCG@10 "$out")") | $(f4 "$(jget Recall@20 "$out")") |" \
                  "$(f4 "$(jget NDCG@20 "$out")") | $(f4 "$(jget ItemCoverage@10 "$out")") |" \
                  "$(f4 "$(jget MRR@10 "$out")") | $(f4 "$(jget GiniIndex@10 "$out")") |" \
                  "$(f4 "$(jget TailPercentage@10 "$out")") | $(jget queries "$out") |"
-            val=$(jget val_ndcg "$out")
-            if [ -n "$val" ]; then
-                echo "$set $proto $val $m $(jget NDCG@10 "$out") $params" >> "$TMP/chosen"
+            if [ -n "$vndcg" ] && echo " $CHOOSE " | grep -q " $m "; then
+                echo "$set $proto $vndcg $m $(jget NDCG@10 "$out") $params" >> "$TMP/chosen"
             fi
         done
     done
@@ -134,7 +137,7 @@ done
 # Per data set and protocol, the tuned method with the best validation NDCG@10 (ties: the
 # earlier method of METHODS); its test NDCG@10 is the figure to report.
 echo
-echo "| data | proto | chosen on validation | validation NDCG@10 ($VAL_FOLDS fold(s)) | test NDCG@10 | params |"
+echo "| data | proto | chosen on validation among $CHOOSE | validation NDCG@10 ($VAL_FOLDS fold(s)) | test NDCG@10 | params |"
 echo "|---|---|---|---|---|---|"
 awk '{ key = $1 " " $2
        if (!(key in best) || $3 > best[key]) { best[key] = $3; line[key] = $0 }
