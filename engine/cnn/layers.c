@@ -1097,7 +1097,7 @@ static int avg_backward(pt_ctx *ctx, pt__layer *l, const pt__tensor *dy) {
 /* Sums over one plane in 8 float lanes (a reduction the vectoriser can do without -ffast-math),
  * returned in double; planes are at most a few thousand values, so float lanes lose nothing
  * that matters and the per-channel totals are accumulated in double by the callers. */
-static double lane_sum(const float *restrict p, size_t n) {
+static inline __attribute__((always_inline)) double lane_sum(const float *restrict p, size_t n) {
     float acc[8] = {0, 0, 0, 0, 0, 0, 0, 0};
     size_t k = 0;
     for (; k + 8 <= n; k += 8) {
@@ -1116,7 +1116,7 @@ static double lane_sum(const float *restrict p, size_t n) {
 }
 
 /* Sum of (p - mu)^2 over a plane, 8 lanes. */
-static double lane_sumsq(const float *restrict p, size_t n, float mu) {
+static inline __attribute__((always_inline)) double lane_sumsq(const float *restrict p, size_t n, float mu) {
     float acc[8] = {0, 0, 0, 0, 0, 0, 0, 0};
     size_t k = 0;
     for (; k + 8 <= n; k += 8) {
@@ -1137,7 +1137,7 @@ static double lane_sumsq(const float *restrict p, size_t n, float mu) {
 }
 
 /* Dot product of two planes, 8 lanes. */
-static double lane_dot(const float *restrict a, const float *restrict b, size_t n) {
+static inline __attribute__((always_inline)) double lane_dot(const float *restrict a, const float *restrict b, size_t n) {
     float acc[8] = {0, 0, 0, 0, 0, 0, 0, 0};
     size_t k = 0;
     for (; k + 8 <= n; k += 8) {

@@ -2,11 +2,14 @@
 # bench_cnn.sh - the CNN targets of issue 6 in one run, so ratios compare like with like on a
 # shared machine: training and inference images/s of `--arch small` against PyTorch on the CPU
 # (same net, batch 64, Adam, same threads, same images), with OMP_WAIT_POLICY=PASSIVE as well;
-# kNN of 70,000 x 128 embeddings; and, with FULL=1, Fashion-MNIST accuracy and epoch times of
-# the best and seed architectures (10 epochs each; long).
+# kNN of 70,000 x 128 embeddings (default and PASSIVE wait policy); with EPOCH=1, one full
+# 60,000-image epoch of best and of small (the epoch-time target: <= 30 s on 2 cores); and, with
+# FULL=1, Fashion-MNIST accuracy and epoch times of the best and seed architectures (10 epochs
+# each; long).
 #
 # usage: tools/bench/bench_cnn.sh [BUILD_DIR] [THREADS] [N_TRAIN]
 #   defaults: build-cnn, 2, 6400
+# On a shared machine wrap it in `flock /tmp/portrait-bench.lock`.
 # Needs Debian dataset-fashion-mnist, and python3-torch for the comparison (tools/setup.sh --bench).
 set -eu
 B=${1:-build-cnn}
@@ -28,6 +31,16 @@ done
 unset OMP_WAIT_POLICY
 echo "## kNN"
 "$B/tools/bench/bench_cnn" --n 0 --knn 70000 --dim 128 --k 10 --threads "$T"
+OMP_WAIT_POLICY=PASSIVE "$B/tools/bench/bench_cnn" --n 0 --knn 70000 --dim 128 --k 10 \
+  --threads "$T" | sed 's/$/ (OMP_WAIT_POLICY=PASSIVE)/'
+if [ "${EPOCH:-0}" = 1 ]; then
+  for arch in best small; do
+    echo "## one epoch: --arch $arch, 60000 images, $T threads ($(uptime | sed 's/.*load average: //'))"
+    "$B/portrait" cnn train --arch "$arch" --epochs 1 --threads "$T" \
+      --train-images $F/train-images-idx3-ubyte.gz --train-labels $F/train-labels-idx1-ubyte.gz \
+      --model "${TMPDIR:-/tmp}/bench_cnn_epoch_$arch.model" 2>&1 >/dev/null | grep epoch
+  done
+fi
 if [ "${FULL:-0}" = 1 ]; then
   for arch in best seed; do
     echo "## accuracy: --arch $arch, 10 epochs, $T threads"
