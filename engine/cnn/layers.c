@@ -788,17 +788,19 @@ static int conv_forward(pt_ctx *ctx, pt__layer *l, const pt__tensor *x, uint32_t
         return PT_ENOMEM;
     }
     im2col(l, x, oh, ow, l->cols.data);
-    pt__sgemm(0, 0, l->cout, NP, K, 1.0f, l->wt->w, K, l->cols.data, NP, 0.0f, l->tmp.data, NP);
-    for (uint32_t co = 0; co < l->cout; co++) {
-        float b = l->bias->w[co];
-        const float *src = l->tmp.data + co * NP;
-        for (uint32_t s = 0; s < n; s++) {
-            float *restrict dst = l->y.data + ((size_t)s * l->cout + co) * P;
-            const float *restrict sp = src + (size_t)s * P;
+    /* y[s] (cout x P, NCHW) = bias + W cols[:, s*P ..]: one GEMM per image straight into the
+     * output, no scatter of a cout x n*P product and no separate zeroing of it */
+    for (uint32_t s = 0; s < n; s++) {
+        float *ys = l->y.data + (size_t)s * l->cout * P;
+        for (uint32_t co = 0; co < l->cout; co++) {
+            float b = l->bias->w[co];
+            float *restrict dst = ys + (size_t)co * P;
             for (size_t p = 0; p < P; p++) {
-                dst[p] = sp[p] + b;
+                dst[p] = b;
             }
         }
+        pt__sgemm(0, 0, l->cout, P, K, 1.0f, l->wt->w, K, l->cols.data + (size_t)s * P, NP, 1.0f,
+                  ys, P);
     }
     return PT_OK;
 }

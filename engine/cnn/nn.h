@@ -33,7 +33,8 @@
  * across backward calls until pt__params_zero_grad, so a parameter may be shared.
  *
  * Threads. GEMMs run on OpenBLAS with pt__nn_set_threads threads; element-wise loops run on the
- * calling thread. One network per thread (layers keep per-call state).
+ * calling thread. One network per thread (layers keep per-call state). Training on all cores is
+ * data-parallel instead (pt__dp below, parallel.c): replicas on worker threads, 1-thread GEMMs.
  */
 #ifndef PT_CNN_NN_H
 #define PT_CNN_NN_H

@@ -2,10 +2,9 @@
  * parallel.c - data-parallel training steps for a sequential network (nn.h, pt__dp).
  *
  * A batch is cut into shards of PT__DP_SHARD images. Every shard runs forward and backward on
- * its own replica of the network (the same architecture, the master's weights copied in at the
- * start of each step), on one of T worker threads with single-threaded SGEMMs: everything, not
- * only the GEMMs, runs on all cores, and the shards' activations are small enough to stay in
- * cache. Two places need the whole batch:
+ * its own replica of the network (the same architecture, reading the master's weights in
+ * place), on one of T worker threads with single-threaded SGEMMs: everything, not only the
+ * GEMMs, runs on all cores, and the shards' activations are small enough to stay in cache. Two places need the whole batch:
  *   - batch norm: each shard's per-channel partial sums are added in shard order, then every
  *     shard normalises with the batch's mean and variance (one batch norm over the batch, as
  *     in the single-network path), in two barrier-separated phases forward and one backward;
@@ -93,19 +92,6 @@ static void dp_work(dp_worker *w) {
     uint32_t S = dp->n_shards, T = dp->n_workers, id = w->id;
     size_t nl = m->n_layers;
     int rc = PT_OK;
-    /* the master's weights into this worker's replicas */
-    for (uint32_t s = id; s < S; s += T) {
-        if (s == 0) {
-            continue;
-        }
-        pt__params *to = &dp->rep[s]->params;
-        for (size_t i = 0; i < m->params.n; i++) {
-            const pt__param *p = m->params.items[i];
-            if (p->trainable) {
-                memcpy(to->items[i]->w, p->w, p->n * sizeof(float));
-            }
-        }
-    }
     for (uint32_t s = id; s < S; s += T) {
         dp->cur[s] = &dp->view[s];
     }
@@ -316,6 +302,15 @@ int pt__dp_new(pt_ctx *ctx, pt__net *net, uint32_t max_batch, int threads, pt__d
     dp->rep[0] = net;
     for (uint32_t s = 1; s < S; s++) {
         PT_TRY(pt__net_new(ctx, net->arch, net->in_c, net->in_h, net->in_w, 0, &dp->rep[s]));
+        /* the replica reads the master's weights in place (only the master's optimiser writes
+         * them, between steps); its gradients and batch-norm buffers are its own */
+        for (size_t i = 0; i < net->params.n; i++) {
+            pt__param *p = dp->rep[s]->params.items[i];
+            if (p->trainable) {
+                pt__free(ctx, p->w);
+                p->w = net->params.items[i]->w;
+            }
+        }
     }
     for (uint32_t t = 0; t < T; t++) {
         dp_worker *w = &dp->wk[t];
@@ -386,6 +381,12 @@ void pt__dp_free(pt_ctx *ctx, pt__dp *dp) {
         pt__nn_set_threads(dp->blas_threads);
     }
     for (uint32_t s = 1; dp->rep != NULL && s < dp->max_shards; s++) {
+        for (size_t i = 0; dp->rep[s] != NULL && i < dp->rep[s]->params.n; i++) {
+            pt__param *p = dp->rep[s]->params.items[i];
+            if (p->trainable) {
+                p->w = NULL; /* borrowed from the master */
+            }
+        }
         pt__net_free(ctx, dp->rep[s]);
     }
     for (uint32_t s = 0; dp->dz != NULL && s < dp->max_shards; s++) {
