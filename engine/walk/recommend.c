@@ -243,6 +243,7 @@ typedef struct extra {
 /* Free every per-query array of `s` (not `s`). */
 static void scratch_release(pt_rec_scratch *s) {
     pt_ctx *ctx = s->ctx;
+    pt__walk_lane_free(s);
     extra *x = (extra *)(s + 1);
     void *arrays[] = {s->score,    s->vq,          s->count,     s->stamp, x->xstamp, x->oslot,
                       s->touched,  s->tq,          s->cand,      s->qi,    s->qw,     s->qcum,

@@ -613,24 +613,58 @@ static void fold_multi(pt_rec_scratch *s, double wq, uint64_t segs) {
 
 /* Budgets from this size up are walked in two lanes: two independent runs of half the budget
  * each, seeded (seed) and (seed ^ LANE_SEED), whose visits add up. On two cores the second lane
- * runs on a thread of its own, halving a query's wall time; a batch worker (already one thread
- * of many) or a failed thread start runs both lanes in turn. The split does not depend on the
+ * runs on a thread of its own, halving a query's wall time, unless the query's thread finishes
+ * its own lane before that thread has started (a busy machine): then it walks the second lane
+ * itself (lane_job). A batch worker (already one thread of many) or a failed thread start runs
+ * both lanes in turn. Who walks a lane never changes its result. The split does not depend on the
  * machine, so a seed gives the same results everywhere. Early stopping (n_p) needs one run's
  * counts, so it keeps one lane. */
 #define LANE_MIN_STEPS 20000u
 #define LANE_SEED 0x6C616E6532ULL
 
-/* The second lane's run and seed, for its thread. */
-typedef struct lane_arg {
-    run *rn;
+/* The second lane of a query: its run and seed, who takes it (claimed: 0 free, 1 taken,
+ * changed atomically) and the thread started for it. Whichever of the query's thread (after
+ * its own lane) and the started thread claims the lane first walks it, so a query never waits
+ * for a thread that has not been scheduled yet; the result is the same either way. A thread
+ * that lost the claim exits at once and is joined at the next query (or scratch release),
+ * before the job is reused. Lives in the scratch (s->lane_job). */
+typedef struct lane_job {
+    run r2;
     uint64_t seed;
-} lane_arg;
+    int claimed;
+    int pending; /* a thread was started and not joined yet */
+    pthread_t tid;
+} lane_job;
 
-/* Thread body: the second lane's walks. */
-static void *lane_walk(void *arg) {
-    lane_arg *la = arg;
-    walk_run(la->rn, la->seed);
+/* Try to take the lane: 1 when this caller got it. */
+static int lane_claim(lane_job *j) {
+    int expect = 0;
+    return __atomic_compare_exchange_n(&j->claimed, &expect, 1, 0, __ATOMIC_ACQ_REL,
+                                       __ATOMIC_ACQUIRE);
+}
+
+/* Thread body: walk the second lane unless the query's thread took it. */
+static void *lane_thread(void *arg) {
+    lane_job *j = arg;
+    if (lane_claim(j)) {
+        walk_run(&j->r2, j->seed);
+    }
     return NULL;
+}
+
+/* Join the thread of the last second lane if it has not been joined. */
+static void lane_reap(lane_job *j) {
+    if (j != NULL && j->pending) {
+        pthread_join(j->tid, NULL);
+        j->pending = 0;
+    }
+}
+
+void pt__walk_lane_free(pt_rec_scratch *s) {
+    lane_job *j = s->lane_job;
+    lane_reap(j);
+    pt__free(s->ctx, j);
+    s->lane_job = NULL;
 }
 
 /* Walk `steps` in two lanes into rn (the first lane's run, set up by the caller) and fold the
@@ -648,25 +682,36 @@ static int two_lanes(run *rn, uint64_t seed, uint64_t steps) {
     if (rn->record && reserve_hits(l, steps / 2) != PT_OK) {
         return PT_ENOMEM;
     }
-    run r2 = *rn;
-    r2.s = l;
-    r2.acc = l->score;
-    r2.acc_list = l->touched;
-    r2.acc_n = &l->n_touched;
-    r2.budget = steps / 2;
+    lane_job *job = s->lane_job;
+    lane_reap(job);
+    if (job == NULL) {
+        job = pt__calloc(s->ctx, 1, sizeof *job);
+        if (job == NULL) {
+            return PT_ENOMEM;
+        }
+        s->lane_job = job;
+    }
+    job->r2 = *rn;
+    job->r2.s = l;
+    job->r2.acc = l->score;
+    job->r2.acc_list = l->touched;
+    job->r2.acc_n = &l->n_touched;
+    job->r2.budget = steps / 2;
+    job->seed = mix(seed ^ LANE_SEED);
+    job->claimed = 0;
+    job->pending = 0;
     rn->budget = steps - steps / 2;
-    lane_arg la = {&r2, mix(seed ^ LANE_SEED)};
-    pthread_t tid;
-    int threaded = 0;
     if (!s->no_threads && rn->r->p.threads != 1) {
-        threaded = pthread_create(&tid, NULL, lane_walk, &la) == 0;
+        job->pending = pthread_create(&job->tid, NULL, lane_thread, job) == 0;
     }
     walk_run(rn, mix(seed));
-    if (threaded) {
-        pthread_join(tid, NULL);
+    if (lane_claim(job)) {
+        walk_run(&job->r2, job->seed); /* no thread, or it has not started yet: walk it here */
     } else {
-        lane_walk(&la);
+        pthread_join(job->tid, NULL); /* the thread is walking it: wait */
+        job->pending = 0;
     }
+    run r2 = job->r2;
     /* Fold lane 2 into lane 1: visit weights and counts add, hits follow lane 1's. */
     for (uint32_t j = 0; j < l->n_touched; j++) {
         uint32_t it = l->touched[j];

@@ -215,6 +215,7 @@ struct pt_rec_scratch {
      * a thread of its own unless no_threads (batch workers, which are threads already) */
     struct pt_rec_scratch *lane;
     int no_threads;
+    void *lane_job; /* sample.c's state of the second lane's thread, made on first use */
 };
 
 /* --- index.c ------------------------------------------------------------------------------- */
@@ -251,6 +252,8 @@ uint32_t pt__walk_parent(const pt_recommender *r, uint32_t f);
  * has at most PT__MAX_VIA intermediate nodes are appended to s->hits. Returns PT_OK or PT_ENOMEM.
  */
 int pt__walk_sample(pt_rec_scratch *s, uint64_t steps, uint64_t seed, int record);
+/* Join a second-lane thread that may still be finishing and free its state (scratch release). */
+void pt__walk_lane_free(pt_rec_scratch *s);
 /* The whole path of hit h of the log `log` (following the prev links). */
 void pt__walk_hit_path(const pt__hit *log, uint32_t h, pt__wpath *out);
 
