@@ -859,6 +859,12 @@ static uint32_t exact_paths(pt_rec_scratch *s, uint32_t u, uint32_t it, double t
         if (s->mid[v] == 0.0) {
             continue;
         }
+        /* Every transition below is a probability (<= 1), so no term through v exceeds
+         * x[0] * sc; once three terms are kept, a v whose best cannot beat the third is
+         * skipped before its row is searched (the same terms win, only fewer are tried). */
+        if (n_best == 3 && (double)s->top3[v].x[0] * sc <= best[2].x) {
+            continue;
+        }
         uint32_t pos = pt__walk_user_find(r, v, it);
         double tr;
         if (ppr && v == s->query_user) {

@@ -79,10 +79,19 @@ const char *render_compact_iri(const pt_graph *g, const char *iri, char *buf, si
             bname = known_prefixes[i][0];
         }
     }
-    if (bname != NULL) {
-        snprintf(buf, cap, "%s:%s", bname, iri + best);
-    } else {
-        snprintf(buf, cap, "%s", iri);
+    /* "name:rest" or the IRI, cut to cap - 1 bytes like snprintf (no printf here: this runs
+     * for every edge of every explanation path) */
+    size_t o = 0;
+    const char *parts[3] = {bname != NULL ? bname : "", bname != NULL ? ":" : "",
+                            bname != NULL ? iri + best : iri};
+    for (int i = 0; i < 3 && cap > 0; i++) {
+        size_t l = strlen(parts[i]);
+        l = l < cap - 1 - o ? l : cap - 1 - o;
+        memcpy(buf + o, parts[i], l);
+        o += l;
+    }
+    if (cap > 0) {
+        buf[o] = '\0';
     }
     return buf;
 }
