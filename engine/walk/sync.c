@@ -173,10 +173,10 @@ static int reserve_u(pt_recommender *r, uint64_t need) {
 /* Room for `need` more entries at the end of the i_* arrays. */
 static int reserve_i(pt_recommender *r, uint64_t need) {
     void **const arr[] = {(void **)&r->i_user, (void **)&r->i_w, (void **)&r->i_alias,
-                          (void **)&r->i_pa};
+                          (void **)&r->i_pa, (void **)&r->i_upa};
     const size_t elem[] = {sizeof *r->i_user, sizeof *r->i_w, sizeof *r->i_alias,
-                           sizeof *r->i_pa};
-    return reserve_rows(r->ctx, arr, elem, 4, &r->i_cap, r->n_ui, r->i_len, need);
+                           sizeof *r->i_pa, sizeof *r->i_upa};
+    return reserve_rows(r->ctx, arr, elem, 5, &r->i_cap, r->n_ui, r->i_len, need);
 }
 
 /* First position in a[lo, hi) whose value is >= x. */
@@ -260,6 +260,7 @@ static int item_put(pt_recommender *r, uint32_t it, uint32_t u, float w) {
         size_t n = ir->end - pos - 1;
         memmove(r->i_user + pos, r->i_user + pos + 1, n * sizeof *r->i_user);
         memmove(r->i_w + pos, r->i_w + pos + 1, n * sizeof *r->i_w);
+        memmove(r->i_upa + pos, r->i_upa + pos + 1, n * sizeof *r->i_upa);
         ir->end--;
         return PT_OK;
     }
@@ -277,6 +278,7 @@ static int item_put(pt_recommender *r, uint32_t it, uint32_t u, float w) {
             uint32_t to = (uint32_t)r->i_len;
             memcpy(r->i_user + to, r->i_user + ir->off, len * sizeof *r->i_user);
             memcpy(r->i_w + to, r->i_w + ir->off, len * sizeof *r->i_w);
+            memcpy(r->i_upa + to, r->i_upa + ir->off, len * sizeof *r->i_upa);
             pos = to + (pos - ir->off);
             ir->off = to;
             ir->end = to + len;
@@ -286,8 +288,10 @@ static int item_put(pt_recommender *r, uint32_t it, uint32_t u, float w) {
         size_t n = ir->end - pos;
         memmove(r->i_user + pos + 1, r->i_user + pos, n * sizeof *r->i_user);
         memmove(r->i_w + pos + 1, r->i_w + pos, n * sizeof *r->i_w);
+        memmove(r->i_upa + pos + 1, r->i_upa + pos, n * sizeof *r->i_upa);
         ir->end++;
         r->i_user[pos] = u;
+        r->i_upa[pos] = 0.0f; /* set with the user's row, which this pair touched too */
     }
     r->i_w[pos] = w;
     return PT_OK;
@@ -526,6 +530,7 @@ int pt_recommender_sync(pt_recommender *r) {
         pt__urow *ur = &r->urow[users[j]];
         ur->c = pt__walk_alias(r->u_item + ur->off, r->u_w + ur->off, ur->end - ur->off, alpha,
                                r->u_alias + ur->off, r->u_pa + ur->off, qv, sm, lg);
+        pt__walk_upa_fill(r, users[j]);
     }
     for (size_t j = 0; j < n_items; j++) {
         uint32_t it = items[j];

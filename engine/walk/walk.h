@@ -104,6 +104,8 @@ struct pt_recommender {
     float *i_w;
     pt__alias *i_alias;  /* step item -> user */
     float *i_pa;         /* (w / row sum)^alpha */
+    float *i_upa;        /* the other direction at the same entry: user i_user[k]'s u_pa of
+                            this item, so explanations need not search the user's row */
     uint32_t *if_feat;   /* features of items: tags, then categories, then brands */
     pt_node_id *if_pred; /* the predicate of each */
     double *pop_pen;     /* [n_items] max(1, users)^-beta */
@@ -219,6 +221,9 @@ void pt__walk_knn_scores(pt_rec_scratch *s);
 double pt__walk_knn_sim(const pt_recommender *r, uint32_t q, uint32_t it);
 /* Position of item `it` in user `u`'s row, or PT__NOIDX. */
 uint32_t pt__walk_user_find(const pt_recommender *r, uint32_t u, uint32_t it);
+/* Copy user u's transition terms (u_pa) into the i_upa entries of the items' rows; after the
+ * user's row or its u_pa changed. O(row x log(item row)). */
+void pt__walk_upa_fill(pt_recommender *r, uint32_t u);
 /* Parent category of feature f or PT__NOIDX. */
 uint32_t pt__walk_parent(const pt_recommender *r, uint32_t f);
 
