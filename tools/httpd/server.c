@@ -2038,7 +2038,7 @@ int httpd_start(const httpd_opts *o, httpd **out, char *err, size_t cap) {
                             MHD_OPTION_THREAD_POOL_SIZE, (unsigned)o->threads,     /* workers */
                             MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)o->timeout,   /* idle */
                             MHD_OPTION_CONNECTION_LIMIT, (unsigned)1000,           /* fds */
-                            MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)65536,     /* headers */
+                            MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)32768,     /* headers */
                             MHD_OPTION_LISTENING_ADDRESS_REUSE, (unsigned)1,       /* restarts */
                             MHD_OPTION_URI_LOG_CALLBACK, on_uri, h,                /* state */
                             MHD_OPTION_NOTIFY_COMPLETED, on_done, h,               /* metrics */
