@@ -124,6 +124,10 @@ struct httpd {
     pt_recommender *rec[M_COUNT];
     uint64_t rec_gen;        /* bumped whenever the recommenders are rebuilt */
     char *seq_path;          /* --seq-model, or NULL */
+    pt_textclf *sentiment;   /* --sentiment-model, or NULL; used under store_lock exclusively */
+    pt_ctx *tag_ctx;         /* its context (messages of the tagging writer) */
+    pt_node_id tag_next;     /* nodes below this were looked at for new reviews */
+    _Atomic uint64_t reviews_scored;
     pthread_mutex_t sync_mu; /* see sync_models */
     /* writer threads of POST /v1/events (h_events): a queue of jobs */
     pthread_mutex_t wq_mu;
@@ -1310,6 +1314,9 @@ static enum MHD_Result h_metrics(struct MHD_Connection *c, req *r) {
             "# HELP portrait_recommender_syncs_total Recommender syncs (concurrent event "
             "requests share one).\n# TYPE portrait_recommender_syncs_total counter\n"
             "portrait_recommender_syncs_total %llu\n"
+            "# HELP portrait_reviews_scored_total Reviews given a sentiment by "
+            "--sentiment-model.\n# TYPE portrait_reviews_scored_total counter\n"
+            "portrait_reviews_scored_total %llu\n"
             "# HELP portrait_rec_cache_hits_total Recommendation requests answered from the "
             "cache.\n# TYPE portrait_rec_cache_hits_total counter\nportrait_rec_cache_hits_total "
             "%llu\n"
@@ -1326,6 +1333,7 @@ static enum MHD_Result h_metrics(struct MHD_Connection *c, req *r) {
             (unsigned long long)atomic_load(&h->event_batches),
             (unsigned long long)atomic_load(&h->sync_failures),
             (unsigned long long)atomic_load(&h->syncs),
+            (unsigned long long)atomic_load(&h->reviews_scored),
             (unsigned long long)atomic_load(&h->cache_hits),
             (unsigned long long)atomic_load(&h->cache_misses), nodes,
             (unsigned long long)edges, (unsigned long long)gen);
@@ -1491,6 +1499,21 @@ static enum MHD_Result h_events(struct MHD_Connection *c, req *r, worker *w,
 
 /* Append one job's events durably, sync the recommenders, and mark the posting users'
  * cached answers stale, all before the acknowledgement. Runs in a writer thread. */
+/* Score the reviews applied since the last call (--sentiment-model). Appends are kept out
+ * (store_lock exclusively), so no event is half-applied while the new nodes are scanned;
+ * readers wait only for the appends themselves. */
+static void tag_reviews(httpd *h) {
+    pthread_rwlock_wrlock(&h->store_lock);
+    pt_tag_stats ts;
+    pt_node_id next;
+    if (pt_tag_new_reviews(h->tag_ctx, pt_store_graph(h->st), h->sentiment, h->tag_next, &next,
+                           &ts) == PT_OK) {
+        h->tag_next = next;
+        atomic_fetch_add(&h->reviews_scored, ts.reviews);
+    }
+    pthread_rwlock_unlock(&h->store_lock);
+}
+
 static void run_job(httpd *h, ev_job *job) {
     pthread_rwlock_rdlock(&h->store_lock);
     job->rc = pt_store_append_events(h->st, job->ev, job->n, &job->first);
@@ -1509,6 +1532,13 @@ static void run_job(httpd *h, ev_job *job) {
         pt_graph_unlock(g);
     }
     pthread_rwlock_unlock(&h->store_lock);
+    int texts = 0;
+    for (size_t i = 0; i < job->n && h->sentiment != NULL; i++) {
+        texts |= job->ev[i].text != NULL;
+    }
+    if (job->rc == PT_OK && texts) {
+        tag_reviews(h); /* before the 201: a review's opinions show with its acknowledgement */
+    }
     free(job->ev);
     job->ev = NULL;
     pt_event_batch_free(job->b);
@@ -1602,6 +1632,8 @@ static enum MHD_Result h_erase(struct MHD_Connection *c, req *r, const hp_target
         snprintf(msg, sizeof msg, "%s", pt_ctx_errmsg(h->ctx));
     }
     int brc = build_models(h);
+    /* A new graph object, numbered afresh: everything in it was looked at before. */
+    h->tag_next = pt_graph_node_count(pt_store_graph(h->st));
     pthread_rwlock_unlock(&h->store_lock);
     free(iri);
     if (rc != PT_OK) {
@@ -1913,6 +1945,8 @@ static void teardown(httpd *h) {
     }
     free(h->token);
     free(h->seq_path);
+    pt_textclf_free(h->sentiment);
+    pt_ctx_free(h->tag_ctx);
     free(h);
 }
 
@@ -1966,6 +2000,7 @@ int httpd_start(const httpd_opts *o, httpd **out, char *err, size_t cap) {
     h->o.store = NULL;
     h->o.token = NULL;
     h->o.seq_model = NULL;
+    h->o.sentiment_model = NULL;
     pthread_rwlock_init(&h->store_lock, NULL);
     pthread_rwlock_init(&h->rec_lock, NULL);
     pthread_mutex_init(&h->wmu, NULL);
@@ -2014,6 +2049,32 @@ int httpd_start(const httpd_opts *o, httpd **out, char *err, size_t cap) {
             return rc == PT_ENOMEM ? 4 : 2;
         }
         h->seq_path = strdup(o->seq_model);
+    }
+    if (rc == PT_OK && o->sentiment_model != NULL) {
+        /* Reviews the store holds unscored (from the log replayed just now, or never tagged)
+         * are scored before the first request; later ones as they arrive (tag_reviews). */
+        rc = pt_ctx_new(&h->tag_ctx);
+        if (rc == PT_OK && pt_textclf_load(h->tag_ctx, o->sentiment_model, &h->sentiment) != PT_OK) {
+            snprintf(err, cap, "--sentiment-model: %s", pt_ctx_errmsg(h->tag_ctx));
+            teardown(h);
+            return 2;
+        }
+        if (rc == PT_OK && pt_textclf_task(h->sentiment) != PT_TEXT_SENTIMENT) {
+            snprintf(err, cap, "--sentiment-model: %s is a category model, not a sentiment one",
+                     o->sentiment_model);
+            teardown(h);
+            return 2;
+        }
+        pt_tag_stats ts;
+        if (rc == PT_OK && !o->read_only) {
+            rc = pt_tag_new_reviews(h->tag_ctx, pt_store_graph(h->st), h->sentiment, 0,
+                                    &h->tag_next, &ts);
+            atomic_fetch_add(&h->reviews_scored, ts.reviews);
+            if (rc == PT_OK && o->log && ts.reviews > 0) {
+                fprintf(stderr, "portrait serve: scored %llu reviews the store held unscored\n",
+                        (unsigned long long)ts.reviews);
+            }
+        }
     }
     if (rc != PT_OK) {
         snprintf(err, cap, "%s", h->ctx != NULL ? pt_ctx_errmsg(h->ctx) : "out of memory");
