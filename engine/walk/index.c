@@ -588,15 +588,7 @@ void pt__walk_index_free(pt_recommender *r) {
 void pt__walk_upa_fill(pt_recommender *r, uint32_t u) {
     for (uint32_t p = r->urow[u].off; p < r->urow[u].end; p++) {
         const pt__irow *ir = &r->irow[r->u_item[p]];
-        uint32_t lo = ir->off, hi = ir->end;
-        while (lo < hi) {
-            uint32_t mid = lo + (hi - lo) / 2;
-            if (r->i_user[mid] < u) {
-                lo = mid + 1;
-            } else {
-                hi = mid;
-            }
-        }
+        uint32_t lo = pt__walk_lower(r->i_user, ir->off, ir->end, u);
         if (lo < ir->end && r->i_user[lo] == u) {
             r->i_upa[lo] = r->u_pa[p];
         }
@@ -604,15 +596,7 @@ void pt__walk_upa_fill(pt_recommender *r, uint32_t u) {
 }
 
 uint32_t pt__walk_user_find(const pt_recommender *r, uint32_t u, uint32_t it) {
-    uint32_t lo = r->urow[u].off, hi = r->urow[u].end;
-    while (lo < hi) {
-        uint32_t mid = lo + (hi - lo) / 2;
-        if (r->u_item[mid] < it) {
-            lo = mid + 1;
-        } else {
-            hi = mid;
-        }
-    }
+    uint32_t lo = pt__walk_lower(r->u_item, r->urow[u].off, r->urow[u].end, it);
     return lo < r->urow[u].end && r->u_item[lo] == it ? lo : PT__NOIDX;
 }
 

@@ -179,25 +179,12 @@ static int reserve_i(pt_recommender *r, uint64_t need) {
     return reserve_rows(r->ctx, arr, elem, 5, &r->i_cap, r->n_ui, r->i_len, need);
 }
 
-/* First position in a[lo, hi) whose value is >= x. */
-static uint32_t lower(const uint32_t *a, uint32_t lo, uint32_t hi, uint32_t x) {
-    while (lo < hi) {
-        uint32_t mid = lo + (hi - lo) / 2;
-        if (a[mid] < x) {
-            lo = mid + 1;
-        } else {
-            hi = mid;
-        }
-    }
-    return lo;
-}
-
 /* Write pair (u, it) with value p into user u's row: update, insert (moving the row to the end
  * of the arrays when it has no room) or, when the weight fell to zero, remove. *delta gets +1
  * for an insertion, -1 for a removal. */
 static int user_put(pt_recommender *r, uint32_t u, uint32_t it, const pair *p, int *delta) {
     pt__urow *ur = &r->urow[u];
-    uint32_t pos = lower(r->u_item, ur->off, ur->end, it);
+    uint32_t pos = pt__walk_lower(r->u_item, ur->off, ur->end, it);
     int found = pos < ur->end && r->u_item[pos] == it;
     *delta = 0;
     if (found && !(p->w > 0.0f)) {
@@ -254,7 +241,7 @@ static int user_put(pt_recommender *r, uint32_t u, uint32_t it, const pair *p, i
 /* The same for the item's row (users of the item, sorted by user). */
 static int item_put(pt_recommender *r, uint32_t it, uint32_t u, float w) {
     pt__irow *ir = &r->irow[it];
-    uint32_t pos = lower(r->i_user, ir->off, ir->end, u);
+    uint32_t pos = pt__walk_lower(r->i_user, ir->off, ir->end, u);
     int found = pos < ir->end && r->i_user[pos] == u;
     if (found && !(w > 0.0f)) {
         size_t n = ir->end - pos - 1;

@@ -221,6 +221,18 @@ void pt__walk_knn_scores(pt_rec_scratch *s);
 double pt__walk_knn_sim(const pt_recommender *r, uint32_t q, uint32_t it);
 /* Position of item `it` in user `u`'s row, or PT__NOIDX. */
 uint32_t pt__walk_user_find(const pt_recommender *r, uint32_t u, uint32_t it);
+/* First position in the sorted a[lo, hi) whose value is >= x (hi when none). */
+static inline uint32_t pt__walk_lower(const uint32_t *a, uint32_t lo, uint32_t hi, uint32_t x) {
+    while (lo < hi) {
+        uint32_t mid = lo + (hi - lo) / 2;
+        if (a[mid] < x) {
+            lo = mid + 1;
+        } else {
+            hi = mid;
+        }
+    }
+    return lo;
+}
 /* Copy user u's transition terms (u_pa) into the i_upa entries of the items' rows; after the
  * user's row or its u_pa changed. O(row x log(item row)). */
 void pt__walk_upa_fill(pt_recommender *r, uint32_t u);
