@@ -453,6 +453,17 @@ static void test_sequence_models(void **state) {
     assert_int_equal(r.status, 200);
     assert_non_null(strstr(r.body, "\"model\":\"hybrid\""));
     resp_free(&r);
+    /* The profile's embedding comes from the model, from u4's latest items. */
+    req(h, "GET", "/v1/users/u4/profile?recs=0", NULL, NULL, &r);
+    assert_int_equal(r.status, 200);
+    assert_non_null(strstr(r.body, "\"embedding\":{\"predicate\":\"pt:sequenceEmbedding\","
+                                   "\"source\":\"sequence model\",\"dim\":"));
+    resp_free(&r);
+    /* Without the model and without a stored vector, there is none. */
+    req(srv, "GET", "/v1/users/u4/profile?recs=0", NULL, NULL, &r);
+    assert_int_equal(r.status, 200);
+    assert_null(strstr(r.body, "\"embedding\""));
+    resp_free(&r);
     req(h, "GET", "/v1/users/u4/recommendations?k=3&model=seq&explain=1", NULL, NULL, &r);
     assert_error(&r, 400, "bad_request", "explain");
     resp_free(&r);

@@ -81,8 +81,11 @@ static int run_profile(cli_args *a) {
         if (recs > 0 && (rc = pt_recommender_new(ctx, g, &wp, &r)) == PT_OK) {
             rc = pt_rec_scratch_new(r, &sc);
         }
+        float vec[1024];
+        render_embedding emb;
+        int has = rc == PT_OK && render_stored_embedding(g, u, vec, 1024, &emb);
         if (rc == PT_OK) {
-            rc = print_profile(stdout, g, p, r, sc, (uint32_t)recs);
+            rc = print_profile(stdout, g, p, has ? &emb : NULL, r, sc, (uint32_t)recs);
         }
     }
     if (rc != PT_OK) {
@@ -167,8 +170,11 @@ static void *batch_main(void *arg) {
         char *buf = NULL;
         size_t len = 0;
         FILE *mem = open_memstream(&buf, &len);
+        float vec[1024];
+        render_embedding emb;
+        int has = render_stored_embedding(b->g, b->users[i], vec, 1024, &emb);
         if (mem == NULL || pt_profile_build(ctx, b->g, b->users[i], b->o, &p) != PT_OK ||
-            print_profile(mem, b->g, p, b->r, sc, b->recs) != PT_OK) {
+            print_profile(mem, b->g, p, has ? &emb : NULL, b->r, sc, b->recs) != PT_OK) {
             b->failed = 1;
         }
         if (mem != NULL) {

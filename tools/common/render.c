@@ -155,8 +155,23 @@ static void json_time(FILE *f, int64_t t) {
     fprintf(f, "\"%s\"", buf);
 }
 
-int render_profile_json(FILE *f, const pt_graph *g, const pt_profile *p, pt_recommender *r,
-                        pt_rec_scratch *sc, uint32_t n_recs) {
+int render_stored_embedding(const pt_graph *g, pt_node_id user, float *buf, uint32_t cap,
+                            render_embedding *out) {
+    pt_graph_rdlock(g);
+    pt_node_id pred = pt_graph_lookup(g, PT_SEQUENCE_EMBEDDING, strlen(PT_SEQUENCE_EMBEDDING),
+                                      PT_TERM_IRI);
+    pt_graph_unlock(g);
+    uint32_t dim = pred != PT_NONE ? pt_graph_get_vector(g, user, pred, buf, cap) : 0;
+    if (dim == 0 || dim > cap) {
+        return 0;
+    }
+    *out = (render_embedding){PT_SEQUENCE_EMBEDDING, "stored", buf, dim};
+    return 1;
+}
+
+int render_profile_json(FILE *f, const pt_graph *g, const pt_profile *p,
+                        const render_embedding *emb, pt_recommender *r, pt_rec_scratch *sc,
+                        uint32_t n_recs) {
     fprintf(f, "{\"user\":");
     render_json_id(f, g, p->user);
     fprintf(f, ",\"iri\":");
@@ -257,6 +272,16 @@ int render_profile_json(FILE *f, const pt_graph *g, const pt_profile *p, pt_reco
                 p->similar[i].shared);
     }
     fprintf(f, "]");
+    if (emb != NULL && emb->dim > 0) {
+        char buf[256];
+        fputs(",\"embedding\":{\"predicate\":", f);
+        render_json_str(f, render_compact_iri(g, emb->predicate, buf, sizeof buf));
+        fprintf(f, ",\"source\":\"%s\",\"dim\":%u,\"values\":[", emb->source, emb->dim);
+        for (uint32_t i = 0; i < emb->dim; i++) {
+            fprintf(f, "%s%.6g", i ? "," : "", (double)emb->v[i]);
+        }
+        fputs("]}", f);
+    }
     int rc = PT_OK;
     if (r != NULL && n_recs > 0) {
         pt_rec_query q;
