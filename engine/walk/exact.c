@@ -145,7 +145,7 @@ int pt__walk_exact_mid(pt_rec_scratch *s, int raw, double up, int record) {
                     }
                 }
                 mid[v] += x;
-                if (record) {
+                if (record && (float)x > t3[v].x[2]) { /* top3_offer's own first test, inline */
                     top3_offer(&t3[v], q, PT__NOIDX, x);
                 }
             }
