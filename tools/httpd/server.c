@@ -2094,6 +2094,11 @@ int httpd_start(const httpd_opts *o, httpd **out, char *err, size_t cap) {
         if (rc == PT_OK && !o->read_only) {
             rc = pt_tag_new_reviews(h->tag_ctx, pt_store_graph(h->st), h->sentiment, 0,
                                     &h->tag_next, &ts);
+            if (rc != PT_OK) {
+                snprintf(err, cap, "scoring the stored reviews: %s", pt_ctx_errmsg(h->tag_ctx));
+                teardown(h);
+                return 4;
+            }
             atomic_fetch_add(&h->reviews_scored, ts.reviews);
             if (rc == PT_OK && o->log && ts.reviews > 0) {
                 fprintf(stderr, "portrait serve: scored %llu reviews the store held unscored\n",
