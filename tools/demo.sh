@@ -64,8 +64,8 @@ if [ -r $F/train-images-idx3-ubyte.gz ]; then
 fi
 
 echo
-echo "== portrait serve --port 0 &   (the HTTP service on a free port; posted events are durable and seen at once)"
-$P serve --port 0 2> build/demo-serve.log &
+echo "== portrait serve --port 0 --sentiment-model build/demo-sentiment.ptm &   (the HTTP service on a free port; posted events are durable and seen at once)"
+$P serve --port 0 --sentiment-model build/demo-sentiment.ptm 2> build/demo-serve.log &
 srv=$!
 trap 'kill $srv 2>/dev/null' EXIT
 url=""
@@ -82,6 +82,11 @@ curl -s -X POST -H 'Content-Type: application/json' "$url/v1/events" \
     -d '[{"user":"new-1","item":"208","action":"purchased"},{"user":"new-1","item":"38","action":"purchased"}]'; echo
 echo "-- GET /v1/users/new-1/recommendations?k=3   (the very next request knows them)"
 curl -s "$url/v1/users/new-1/recommendations?k=3"; echo
+echo "-- POST /v1/events   (new-1 reviews a bicycle; the review is scored before the 201)"
+curl -s -X POST -H 'Content-Type: application/json' "$url/v1/events" \
+    -d '{"user":"new-1","item":"208","action":"reviewed","value":5,"text":"Excellent bike, light and solid. Great value, would buy again."}'; echo
+echo "-- GET /v1/users/new-1/profile   (its likes: the tags of the reviewed item)"
+curl -s "$url/v1/users/new-1/profile" | grep -o '"likes":\[[^]]*\]'
 echo "-- GET /v1/users/nobody/profile   (an unknown id is a 404 with the reason)"
 curl -s -w ' -> HTTP %{http_code}' "$url/v1/users/nobody/profile"; echo
 kill $srv

@@ -263,13 +263,27 @@ pt_node_id pt_graph_resolve(const pt_graph *g, const char *id, pt_class hint) {
     return pt_graph_lookup(g, id, len, PT_TERM_IRI);
 }
 
+/* snprintf(buf, cap, "%s%s", a, b) without printf (display ids are printed for every node of
+ * every explanation path): the full length, with at most cap - 1 bytes and a NUL written. */
+static size_t cat2(char *buf, size_t cap, const char *a, const char *b) {
+    size_t la = strlen(a), lb = strlen(b);
+    if (cap > 0) {
+        size_t ca = la < cap - 1 ? la : cap - 1;
+        size_t cb = lb < cap - 1 - ca ? lb : cap - 1 - ca;
+        memcpy(buf, a, ca);
+        memcpy(buf + ca, b, cb);
+        buf[ca + cb] = '\0';
+    }
+    return la + lb;
+}
+
 size_t pt_graph_display_id(const pt_graph *g, pt_node_id id, char *buf, size_t cap) {
     if (id >= g->n_nodes) {
-        return (size_t)snprintf(buf, cap, "?");
+        return cat2(buf, cap, "?", "");
     }
     const char *raw = pt__node_raw(g, id);
     if (raw[0] == 'B') {
-        return (size_t)snprintf(buf, cap, "_:%s", raw + 1);
+        return cat2(buf, cap, "_:", raw + 1);
     }
     const char *s = raw + 1;
     size_t bl = g->base != NULL ? strlen(g->base) : 0;
@@ -280,12 +294,12 @@ size_t pt_graph_display_id(const pt_graph *g, pt_node_id id, char *buf, size_t c
         for (size_t i = 0; i < 2; i++) {
             size_t dl = strlen(local_dirs[i]);
             if (strncmp(rest, local_dirs[i], dl) == 0 && rest[dl] != '\0') {
-                return (size_t)snprintf(buf, cap, "%s", rest + dl);
+                return cat2(buf, cap, rest + dl, "");
             }
         }
-        return (size_t)snprintf(buf, cap, "%s", rest);
+        return cat2(buf, cap, rest, "");
     }
-    return (size_t)snprintf(buf, cap, "%s", s);
+    return cat2(buf, cap, s, "");
 }
 
 const char *pt_graph_base(const pt_graph *g) {

@@ -204,6 +204,12 @@ int pt__vecs_copy(pt_ctx *ctx, const struct pt__vecs *src, struct pt__vecs **out
 int pt__vecs_set(pt_ctx *ctx, struct pt__vecs **vsp, uint32_t node, uint32_t pred,
                  const float *v, uint32_t dim);
 
+/* Encode `n` floats as the lexical form of a pt:f32vector literal (base64 with padding of the
+ * little-endian bytes) into `out`, which has room for pt__f32vector_len(n) bytes plus a NUL.
+ * Returns the length written (without the NUL). */
+size_t pt__f32vector_encode(const float *v, uint32_t n, char *out);
+#define pt__f32vector_len(n) (((size_t)(n) * 4 + 2) / 3 * 4)
+
 /* Decode the lexical form of a pt:f32vector literal (base64 with padding of little-endian
  * float32s) into `*out` (grown with pt__realloc, capacity `*cap` floats). Returns the
  * dimension, or 0 when the text is not such a vector (bad base64, a length that is not a

@@ -750,6 +750,38 @@ done:
 
 /* --- pt:f32vector literals ------------------------------------------------------------------- */
 
+size_t pt__f32vector_encode(const float *v, uint32_t n, char *out) {
+    static const char digits[] =
+        "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+    uint32_t acc = 0;
+    int have = 0; /* bytes in acc */
+    size_t o = 0;
+    for (uint32_t i = 0; i < n; i++) {
+        uint32_t u;
+        memcpy(&u, &v[i], 4);
+        for (int k = 0; k < 4; k++) {
+            acc = acc << 8 | ((u >> (8 * k)) & 0xFFu);
+            if (++have == 3) {
+                out[o++] = digits[(acc >> 18) & 63];
+                out[o++] = digits[(acc >> 12) & 63];
+                out[o++] = digits[(acc >> 6) & 63];
+                out[o++] = digits[acc & 63];
+                acc = 0;
+                have = 0;
+            }
+        }
+    }
+    if (have > 0) {
+        acc <<= 8 * (3 - have);
+        out[o++] = digits[(acc >> 18) & 63];
+        out[o++] = digits[(acc >> 12) & 63];
+        out[o++] = have == 2 ? digits[(acc >> 6) & 63] : '=';
+        out[o++] = '=';
+    }
+    out[o] = '\0';
+    return o;
+}
+
 /* Value of base64 digit `c`, or -1. */
 static int b64_val(unsigned char c) {
     if (c >= 'A' && c <= 'Z') {

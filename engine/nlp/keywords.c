@@ -195,7 +195,8 @@ static int textrank(pt_ctx *ctx, cand *c, size_t n, const seqs *s, uint64_t lo, 
     return PT_OK;
 }
 
-/* Is the last byte of a string ASCII alphanumeric (to join Latin phrase words with a space)? */
+/* Is the last byte of a string ASCII (to join phrase words with a space unless both sides are
+ * CJK: "设计" + "durable" is "设计 durable", "自行" + "车" is "自行车")? */
 static int latin_end(const char *s, size_t len) {
     return len > 0 && (unsigned char)s[len - 1] < 0x80;
 }
@@ -416,7 +417,7 @@ int pt_keywords_extract(pt_tokenizer *tk, const char *const *docs, size_t n_docs
                 PT_TRY(pt__grow(ctx, (void **)&join, &join_cap, la + lb + 2, 1));
                 memcpy(join, terms.str[prev], la);
                 size_t jl = la;
-                if (latin_end(terms.str[prev], la) && (unsigned char)tok.text[0] < 0x80) {
+                if (latin_end(terms.str[prev], la) || (unsigned char)tok.text[0] < 0x80) {
                     join[jl++] = ' ';
                 }
                 memcpy(join + jl, tok.text, lb);

@@ -15,6 +15,7 @@
 #include <raptor2.h>
 
 #include "core/core.h"
+#include "graph/graph.h"
 
 /* --- a small map from node id to an accumulator -------------------------------------------- */
 
@@ -530,6 +531,18 @@ int pt_profile_write_turtle(pt_ctx *ctx, const pt_graph *g, const pt_profile *p,
     for (size_t i = 0; i < p->n_similar; i++) {
         emit(ser, u, w, PT_NS "similarTo", node_term(w, g, p->similar[i].user));
     }
+    /* The user's embedding, as `portrait export` writes vectors (pt:f32vector). */
+    pt_node_id ep = pt_graph_lookup(g, PT_SEQUENCE_EMBEDDING, strlen(PT_SEQUENCE_EMBEDDING),
+                                    PT_TERM_IRI);
+    uint32_t dim = ep != PT_NONE ? pt_graph_get_vector(g, p->user, ep, NULL, 0) : 0;
+    float *vec = dim > 0 ? pt__malloc(ctx, (size_t)dim * sizeof *vec) : NULL;
+    char *txt = vec != NULL ? pt__malloc(ctx, pt__f32vector_len(dim) + 1) : NULL;
+    if (txt != NULL && pt_graph_get_vector(g, p->user, ep, vec, dim) == dim) {
+        pt__f32vector_encode(vec, dim, txt);
+        emit(ser, u, w, PT_SEQUENCE_EMBEDDING, lit(w, txt, PT_F32VECTOR));
+    }
+    pt__free(ctx, vec);
+    pt__free(ctx, txt);
     raptor_free_term(u);
     raptor_serializer_serialize_end(ser);
     raptor_free_serializer(ser);

@@ -435,3 +435,129 @@ done:
     pt_tokenizer_free(tk);
     return rc;
 }
+
+/* --- reviews that arrive while the graph is served ------------------------------------------ */
+
+/* A review found by pt_tag_new_reviews: its copy of the text and the item's tags as they were. */
+typedef struct live_review {
+    review r;
+    char *text;
+    pt_node_id *tags;
+    size_t n_tags;
+} live_review;
+
+int pt_tag_new_reviews(pt_ctx *ctx, pt_graph *g, pt_textclf *sentiment, pt_node_id from,
+                       pt_node_id *next, pt_tag_stats *st) {
+    memset(st, 0, sizeof *st);
+    int rc = PT_OK;
+    live_review *lr = NULL;
+    review *rv = NULL;
+    size_t n = 0, cap = 0;
+    /* 1. Under the read lock: the new review events without a sentiment, with copies of what
+     * step 3 needs (the appends there take the write lock, and may move literals). */
+    pt_graph_rdlock(g);
+    uint32_t end = pt_graph_node_count(g);
+    pt_node_id p_text = look(g, PT_EV_TEXT), p_item = look(g, PT_EV_ITEM),
+               p_user = look(g, PT_EV_USER), p_sent = look(g, PT_NS "sentiment"),
+               p_has_tag = look(g, PT_HAS_TAG);
+    for (pt_node_id v = from; sentiment != NULL && p_text != PT_NONE && v < end; v++) {
+        const char *text = pt_graph_literal_get(g, v, p_text, NULL);
+        if (text == NULL || (p_sent != PT_NONE && pt_graph_literal_get(g, v, p_sent, NULL))) {
+            continue;
+        }
+        pt_edge_iter it;
+        pt_node_id user = PT_NONE, item = PT_NONE, pred, tag;
+        pt_graph_edges(g, v, 0, p_user, &it);
+        if (p_user == PT_NONE || !pt_graph_edge_next_nbr(&it, &user, &pred)) {
+            continue;
+        }
+        pt_graph_edges(g, v, 0, p_item, &it);
+        if (p_item == PT_NONE || !pt_graph_edge_next_nbr(&it, &item, &pred)) {
+            continue;
+        }
+        if (pt__grow(ctx, (void **)&lr, &cap, n + 1, sizeof *lr) != PT_OK) {
+            rc = PT_ENOMEM;
+            break;
+        }
+        live_review *x = &lr[n++];
+        memset(x, 0, sizeof *x);
+        x->r = (review){v, user, item, NULL, 0.0, PT_OK};
+        x->text = pt__strdup(ctx, text);
+        size_t tcap = 0;
+        pt_graph_edges(g, item, 0, p_has_tag, &it);
+        while (x->text != NULL && p_has_tag != PT_NONE && pt_graph_edge_next_nbr(&it, &tag, &pred)) {
+            if (pt__grow(ctx, (void **)&x->tags, &tcap, x->n_tags + 1, sizeof *x->tags) != PT_OK) {
+                rc = PT_ENOMEM;
+                break;
+            }
+            x->tags[x->n_tags++] = tag;
+        }
+        if (x->text == NULL) {
+            rc = PT_ENOMEM;
+        }
+        x->r.text = x->text;
+        if (rc != PT_OK) {
+            break;
+        }
+    }
+    pt_graph_unlock(g);
+    /* 2. Scores, outside the lock. */
+    if (rc == PT_OK && n > 0) {
+        rv = pt__malloc(ctx, n * sizeof *rv);
+        if (rv == NULL) {
+            rc = PT_ENOMEM;
+        } else {
+            for (size_t j = 0; j < n; j++) {
+                rv[j] = lr[j].r;
+            }
+            rc = score_reviews(ctx, sentiment, rv, n);
+        }
+    }
+    /* 3. The results, appended as `portrait tag` writes them. */
+    if (rc == PT_OK && n > 0) {
+        pt_node_id s_sent = pt_graph_intern(g, PT_NS "sentiment", strlen(PT_NS "sentiment"),
+                                            PT_TERM_IRI),
+                   s_rs = pt_graph_intern(g, PT_NS "reviewSentiment",
+                                          strlen(PT_NS "reviewSentiment"), PT_TERM_IRI),
+                   s_likes = pt_graph_intern(g, PT_NS "likes", strlen(PT_NS "likes"),
+                                             PT_TERM_IRI),
+                   s_dislikes = pt_graph_intern(g, PT_NS "dislikes", strlen(PT_NS "dislikes"),
+                                                PT_TERM_IRI),
+                   dec = pt_graph_intern(g, PT_XSD_DECIMAL, strlen(PT_XSD_DECIMAL), PT_TERM_IRI);
+        if (s_sent == PT_NONE || s_rs == PT_NONE || s_likes == PT_NONE ||
+            s_dislikes == PT_NONE || dec == PT_NONE) {
+            rc = PT_ENOMEM;
+        }
+        for (size_t j = 0; rc == PT_OK && j < n; j++) {
+            const review *r = &rv[j];
+            if (r->rc != PT_OK) {
+                st->failed++;
+                continue;
+            }
+            char num[32];
+            snprintf(num, sizeof num, "%.4f", r->score);
+            rc = pt_graph_add_literal(g, r->v, s_sent, num, strlen(num), dec, NULL);
+            if (rc == PT_OK) {
+                rc = pt_graph_add_edge(g, r->user, s_rs, r->item, (float)r->score,
+                                       PT_TIME_UNKNOWN);
+            }
+            st->reviews++;
+            pt_node_id op = r->score >= 0 ? s_likes : s_dislikes;
+            for (size_t k = 0; rc == PT_OK && k < lr[j].n_tags; k++) {
+                rc = pt_graph_add_edge(g, r->user, op, lr[j].tags[k], (float)fabs(r->score),
+                                       PT_TIME_UNKNOWN);
+                st->opinions++;
+            }
+        }
+    }
+    for (size_t j = 0; j < n; j++) {
+        pt__free(ctx, lr[j].text);
+        pt__free(ctx, lr[j].tags);
+    }
+    pt__free(ctx, lr);
+    pt__free(ctx, rv);
+    if (rc == PT_OK) {
+        *next = end;
+    }
+    return rc == PT_ENOMEM ? pt__error(ctx, rc, "out of memory tagging new reviews") : rc;
+}

@@ -121,12 +121,35 @@ int pt__walk_exact_mid(pt_rec_scratch *s, int raw, double up, int record) {
         }
         const pt__irow *ir = &r->irow[q];
         if (pi[PT__HOP_CB] > 0.0) {
+            /* mid_add inlined with the arrays in locals (the compiler cannot tell that the
+             * stores into mid do not move s's pointers): the hot loop of a query's step 2. */
             double m = sq * pi[PT__HOP_CB];
             double inv = raw ? 1.0 / item_sum(r, q) : 0.0;
+            const uint32_t *restrict iu = r->i_user;
+            const float *restrict tp = raw ? r->i_w : r->i_pa;
+            double f = raw ? m * inv : m;
+            double *restrict mid = s->mid;
+            uint32_t *restrict mt = s->mid_touched;
+            pt__top3 *restrict t3 = s->top3;
+            uint32_t nm = s->n_mid;
             for (uint32_t k = ir->off; k < ir->end; k++) {
-                double t = raw ? r->i_w[k] * inv : r->i_pa[k];
-                mid_add(s, r->i_user[k], m * t, q, PT__NOIDX, record);
+                double x = raw ? m * (tp[k] * inv) : f * tp[k];
+                uint32_t v = iu[k];
+                if (!(x > 0.0)) {
+                    continue;
+                }
+                if (mid[v] == 0.0) {
+                    mt[nm++] = v;
+                    if (record) {
+                        memset(&t3[v], 0, sizeof t3[v]);
+                    }
+                }
+                mid[v] += x;
+                if (record && (float)x > t3[v].x[2]) { /* top3_offer's own first test, inline */
+                    top3_offer(&t3[v], q, PT__NOIDX, x);
+                }
             }
+            s->n_mid = nm;
             ops += ir->end - ir->off;
         }
         uint32_t fo = ir->f_off;
@@ -150,19 +173,95 @@ int pt__walk_exact_mid(pt_rec_scratch *s, int raw, double up, int record) {
     return PT_OK;
 }
 
+/* Step 3 into a dense score array: every item's sum in the same order as the tracked path
+ * below (so the same bits), without the first-touch test in the inner loop; the touched list
+ * is then one scan over the items. For queries whose rows are long against the item count
+ * (MovieLens: ~100k row entries, 1,682 items). */
+static void exact_items_dense(pt_rec_scratch *s) {
+    const pt_recommender *r = s->r;
+    uint32_t nu = r->n_users, nf = r->n_feats;
+    const uint32_t *restrict dst = r->u_item;
+    const float *restrict pa = r->u_pa;
+    double *restrict score = s->score;
+    uint64_t ops = 0;
+    for (uint32_t j = 0; j < s->n_mid; j++) {
+        uint32_t m = s->mid_touched[j];
+        double x = s->mid[m];
+        if (!(x > 0.0)) {
+            continue;
+        }
+        if (m < nu) {
+            const pt__urow *ur = &r->urow[m];
+            for (uint32_t k = ur->off; k < ur->end; k++) {
+                score[dst[k]] += x * pa[k]; /* >= 0: adding a zero changes nothing */
+            }
+            ops += ur->end - ur->off;
+        } else if (m < nu + nf) {
+            const pt__frow *fr = &r->frow[m - nu];
+            uint32_t n = fr[1].off - fr->off;
+            for (uint32_t k = fr->off; k < fr[1].off; k++) {
+                score[r->fi_item[k]] += x / n;
+            }
+            ops += n;
+        } else {
+            const pt__frow *fr = &r->frow[m - nu - nf];
+            uint32_t n = fr[1].sub_off - fr->sub_off;
+            for (uint32_t k = fr->sub_off; k < fr[1].sub_off; k++) {
+                score[r->sub_item[k]] += x / n;
+            }
+            ops += n;
+        }
+    }
+    uint32_t nt = 0;
+    for (uint32_t it = 0; it < r->n_items; it++) {
+        if (score[it] > 0.0) {
+            s->touched[nt++] = it;
+        }
+    }
+    s->n_touched = nt;
+    s->stats.ops += ops;
+}
+
 void pt__walk_exact_items(pt_rec_scratch *s) {
     const pt_recommender *r = s->r;
     uint32_t nu = r->n_users, nf = r->n_feats;
     uint64_t ops = 0;
+    if (s->n_touched == 0) {
+        uint64_t len = 0;
+        for (uint32_t j = 0; j < s->n_mid; j++) {
+            uint32_t m = s->mid_touched[j];
+            len += m < nu ? r->urow[m].end - r->urow[m].off : 0;
+        }
+        if (len >= 2 * (uint64_t)r->n_items) {
+            exact_items_dense(s);
+            return;
+        }
+    }
     /* Step 3: intermediates to items. */
     for (uint32_t j = 0; j < s->n_mid; j++) {
         uint32_t m = s->mid_touched[j];
         double x = s->mid[m];
         if (m < nu) {
+            /* The hot loop of rp3b (about a third of a served recommendation): pt__walk_add
+             * with the arrays in locals, so the compiler need not reload them after each
+             * store. */
             const pt__urow *ur = &r->urow[m];
+            const uint32_t *restrict dst = r->u_item;
+            const float *restrict pa = r->u_pa;
+            double *restrict score = s->score;
+            uint32_t *restrict touched = s->touched;
+            uint32_t nt = s->n_touched;
             for (uint32_t k = ur->off; k < ur->end; k++) {
-                pt__walk_add(s, r->u_item[k], x * r->u_pa[k]);
+                double y = x * pa[k];
+                uint32_t it = dst[k];
+                if (y > 0.0) {
+                    if (score[it] == 0.0) {
+                        touched[nt++] = it;
+                    }
+                    score[it] += y;
+                }
             }
+            s->n_touched = nt;
             ops += ur->end - ur->off;
         } else if (m < nu + nf) {
             const pt__frow *fr = &r->frow[m - nu];

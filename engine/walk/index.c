@@ -475,6 +475,9 @@ static int build_alias_pop(pt_recommender *r, uint32_t max_row) {
         r->pop_order[i] = i;
     }
     r->irow[r->n_items].c = 1.0f;
+    for (uint32_t u = 0; u < r->n_users; u++) {
+        pt__walk_upa_fill(r, u);
+    }
     qsort_r(r->pop_order, r->n_items, sizeof *r->pop_order, cmp_pop, r->irow);
     pt__free(r->ctx, qv);
     pt__free(r->ctx, sm);
@@ -543,6 +546,7 @@ int pt__walk_index_build(pt_recommender *r) {
     r->i_alias = arr(r, r->n_ui, sizeof *r->i_alias, &fail);
     r->u_pa = arr(r, r->n_ui, sizeof *r->u_pa, &fail);
     r->i_pa = arr(r, r->n_ui, sizeof *r->i_pa, &fail);
+    r->i_upa = arr(r, r->n_ui, sizeof *r->i_upa, &fail);
     r->pop_pen = arr(r, r->n_items, sizeof *r->pop_pen, &fail);
     r->pop_order = arr(r, r->n_items, sizeof *r->pop_order, &fail);
     fill = arr(r, (size_t)r->n_items + 1, sizeof *fill, &fail);
@@ -575,22 +579,24 @@ void pt__walk_index_free(pt_recommender *r) {
                       r->if_feat,   r->if_pred, r->pop_pen,   r->pop_order,   r->feat_node,
                       r->frow,      r->fi_item, r->sub_item,  r->parent_pred, r->children,
                       r->ch_off,    r->u_pa,    r->i_pa,      r->ease_b,      r->pop_pos,
-                      r->knn_off,   r->knn_nbr, r->knn_sim};
+                      r->knn_off,   r->knn_nbr, r->knn_sim,   r->i_upa};
     for (size_t i = 0; i < sizeof arrays / sizeof arrays[0]; i++) {
         pt__free(ctx, arrays[i]);
     }
 }
 
-uint32_t pt__walk_user_find(const pt_recommender *r, uint32_t u, uint32_t it) {
-    uint32_t lo = r->urow[u].off, hi = r->urow[u].end;
-    while (lo < hi) {
-        uint32_t mid = lo + (hi - lo) / 2;
-        if (r->u_item[mid] < it) {
-            lo = mid + 1;
-        } else {
-            hi = mid;
+void pt__walk_upa_fill(pt_recommender *r, uint32_t u) {
+    for (uint32_t p = r->urow[u].off; p < r->urow[u].end; p++) {
+        const pt__irow *ir = &r->irow[r->u_item[p]];
+        uint32_t lo = pt__walk_lower(r->i_user, ir->off, ir->end, u);
+        if (lo < ir->end && r->i_user[lo] == u) {
+            r->i_upa[lo] = r->u_pa[p];
         }
     }
+}
+
+uint32_t pt__walk_user_find(const pt_recommender *r, uint32_t u, uint32_t it) {
+    uint32_t lo = pt__walk_lower(r->u_item, r->urow[u].off, r->urow[u].end, it);
     return lo < r->urow[u].end && r->u_item[lo] == it ? lo : PT__NOIDX;
 }
 

@@ -887,7 +887,12 @@ static uint32_t exact_paths(pt_rec_scratch *s, uint32_t u, uint32_t it, double t
         if (s->mid[v] == 0.0) {
             continue;
         }
-        uint32_t pos = pt__walk_user_find(r, v, it);
+        /* Every transition below is a probability (<= 1), so no term through v exceeds
+         * x[0] * sc; once three terms are kept, a v whose best cannot beat the third is
+         * skipped before its row is searched (the same terms win, only fewer are tried). */
+        if (n_best == 3 && (double)s->top3[v].x[0] * sc <= best[2].x) {
+            continue;
+        }
         double tr;
         if (ppr && v == s->query_user) {
             /* PageRank's walk leaves the querying user by its query weights. */
@@ -898,13 +903,14 @@ static uint32_t exact_paths(pt_rec_scratch *s, uint32_t u, uint32_t it, double t
             }
             tr = tot > 0.0 ? w / tot : 0.0;
         } else if (ppr) {
+            uint32_t pos = pt__walk_user_find(r, v, it);
             double rs = 0.0;
             for (uint32_t j = r->urow[v].off; j < r->urow[v].end; j++) {
                 rs += r->u_w[j];
             }
             tr = r->u_w[pos] / rs;
         } else {
-            tr = r->u_pa[pos];
+            tr = r->i_upa[k]; /* = u_pa at it's place in v's row */
         }
         for (int j = 0; j < 3 && s->top3[v].x[j] > 0.0f; j++) {
             t.x = s->top3[v].x[j] * tr * sc;

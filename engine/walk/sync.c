@@ -173,23 +173,10 @@ static int reserve_u(pt_recommender *r, uint64_t need) {
 /* Room for `need` more entries at the end of the i_* arrays. */
 static int reserve_i(pt_recommender *r, uint64_t need) {
     void **const arr[] = {(void **)&r->i_user, (void **)&r->i_w, (void **)&r->i_alias,
-                          (void **)&r->i_pa};
+                          (void **)&r->i_pa, (void **)&r->i_upa};
     const size_t elem[] = {sizeof *r->i_user, sizeof *r->i_w, sizeof *r->i_alias,
-                           sizeof *r->i_pa};
-    return reserve_rows(r->ctx, arr, elem, 4, &r->i_cap, r->n_ui, r->i_len, need);
-}
-
-/* First position in a[lo, hi) whose value is >= x. */
-static uint32_t lower(const uint32_t *a, uint32_t lo, uint32_t hi, uint32_t x) {
-    while (lo < hi) {
-        uint32_t mid = lo + (hi - lo) / 2;
-        if (a[mid] < x) {
-            lo = mid + 1;
-        } else {
-            hi = mid;
-        }
-    }
-    return lo;
+                           sizeof *r->i_pa, sizeof *r->i_upa};
+    return reserve_rows(r->ctx, arr, elem, 5, &r->i_cap, r->n_ui, r->i_len, need);
 }
 
 /* Write pair (u, it) with value p into user u's row: update, insert (moving the row to the end
@@ -197,7 +184,7 @@ static uint32_t lower(const uint32_t *a, uint32_t lo, uint32_t hi, uint32_t x) {
  * for an insertion, -1 for a removal. */
 static int user_put(pt_recommender *r, uint32_t u, uint32_t it, const pair *p, int *delta) {
     pt__urow *ur = &r->urow[u];
-    uint32_t pos = lower(r->u_item, ur->off, ur->end, it);
+    uint32_t pos = pt__walk_lower(r->u_item, ur->off, ur->end, it);
     int found = pos < ur->end && r->u_item[pos] == it;
     *delta = 0;
     if (found && !(p->w > 0.0f)) {
@@ -254,12 +241,13 @@ static int user_put(pt_recommender *r, uint32_t u, uint32_t it, const pair *p, i
 /* The same for the item's row (users of the item, sorted by user). */
 static int item_put(pt_recommender *r, uint32_t it, uint32_t u, float w) {
     pt__irow *ir = &r->irow[it];
-    uint32_t pos = lower(r->i_user, ir->off, ir->end, u);
+    uint32_t pos = pt__walk_lower(r->i_user, ir->off, ir->end, u);
     int found = pos < ir->end && r->i_user[pos] == u;
     if (found && !(w > 0.0f)) {
         size_t n = ir->end - pos - 1;
         memmove(r->i_user + pos, r->i_user + pos + 1, n * sizeof *r->i_user);
         memmove(r->i_w + pos, r->i_w + pos + 1, n * sizeof *r->i_w);
+        memmove(r->i_upa + pos, r->i_upa + pos + 1, n * sizeof *r->i_upa);
         ir->end--;
         return PT_OK;
     }
@@ -277,6 +265,7 @@ static int item_put(pt_recommender *r, uint32_t it, uint32_t u, float w) {
             uint32_t to = (uint32_t)r->i_len;
             memcpy(r->i_user + to, r->i_user + ir->off, len * sizeof *r->i_user);
             memcpy(r->i_w + to, r->i_w + ir->off, len * sizeof *r->i_w);
+            memcpy(r->i_upa + to, r->i_upa + ir->off, len * sizeof *r->i_upa);
             pos = to + (pos - ir->off);
             ir->off = to;
             ir->end = to + len;
@@ -286,8 +275,10 @@ static int item_put(pt_recommender *r, uint32_t it, uint32_t u, float w) {
         size_t n = ir->end - pos;
         memmove(r->i_user + pos + 1, r->i_user + pos, n * sizeof *r->i_user);
         memmove(r->i_w + pos + 1, r->i_w + pos, n * sizeof *r->i_w);
+        memmove(r->i_upa + pos + 1, r->i_upa + pos, n * sizeof *r->i_upa);
         ir->end++;
         r->i_user[pos] = u;
+        r->i_upa[pos] = 0.0f; /* set with the user's row, which this pair touched too */
     }
     r->i_w[pos] = w;
     return PT_OK;
@@ -527,6 +518,7 @@ int pt_recommender_sync(pt_recommender *r) {
         pt__urow *ur = &r->urow[users[j]];
         ur->c = pt__walk_alias(r->u_item + ur->off, r->u_w + ur->off, ur->end - ur->off, alpha,
                                r->u_alias + ur->off, r->u_pa + ur->off, qv, sm, lg);
+        pt__walk_upa_fill(r, users[j]);
     }
     for (size_t j = 0; j < n_items; j++) {
         uint32_t it = items[j];

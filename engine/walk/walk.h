@@ -104,6 +104,8 @@ struct pt_recommender {
     float *i_w;
     pt__alias *i_alias;  /* step item -> user */
     float *i_pa;         /* (w / row sum)^alpha */
+    float *i_upa;        /* the other direction at the same entry: user i_user[k]'s u_pa of
+                            this item, so explanations need not search the user's row */
     uint32_t *if_feat;   /* features of items: tags, then categories, then brands */
     pt_node_id *if_pred; /* the predicate of each */
     double *pop_pen;     /* [n_items] max(1, users)^-beta */
@@ -239,6 +241,21 @@ void pt__walk_knn_dense(const pt_rec_scratch *s, double *out);
 double pt__walk_knn_sim(const pt_recommender *r, uint32_t q, uint32_t it);
 /* Position of item `it` in user `u`'s row, or PT__NOIDX. */
 uint32_t pt__walk_user_find(const pt_recommender *r, uint32_t u, uint32_t it);
+/* First position in the sorted a[lo, hi) whose value is >= x (hi when none). */
+static inline uint32_t pt__walk_lower(const uint32_t *a, uint32_t lo, uint32_t hi, uint32_t x) {
+    while (lo < hi) {
+        uint32_t mid = lo + (hi - lo) / 2;
+        if (a[mid] < x) {
+            lo = mid + 1;
+        } else {
+            hi = mid;
+        }
+    }
+    return lo;
+}
+/* Copy user u's transition terms (u_pa) into the i_upa entries of the items' rows; after the
+ * user's row or its u_pa changed. O(row x log(item row)). */
+void pt__walk_upa_fill(pt_recommender *r, uint32_t u);
 /* Parent category of feature f or PT__NOIDX. */
 uint32_t pt__walk_parent(const pt_recommender *r, uint32_t f);
 

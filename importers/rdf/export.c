@@ -33,6 +33,7 @@
 #include <unistd.h>
 
 #include "core/core.h"
+#include "graph/graph.h"
 
 /* Defined in ntriples.c (the importers/rdf module has no private header yet). */
 int pt__rdf_blank_ok(const char *label);
@@ -272,33 +273,6 @@ static void write_ntriples(ex_out *w, const pt_graph *g) {
 
 /* ==== vectors ============================================================================== */
 
-/* Write the `n` floats of `v` as base64 of their little-endian bytes. */
-static void out_f32_base64(ex_out *w, const float *v, uint32_t n) {
-    static const char digits[] =
-        "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-    uint32_t acc = 0;
-    int have = 0; /* bytes in acc */
-    for (uint32_t i = 0; i < n; i++) {
-        uint32_t u;
-        memcpy(&u, &v[i], 4);
-        for (int k = 0; k < 4; k++) {
-            acc = acc << 8 | ((u >> (8 * k)) & 0xFFu);
-            if (++have == 3) {
-                char q[4] = {digits[(acc >> 18) & 63], digits[(acc >> 12) & 63],
-                             digits[(acc >> 6) & 63], digits[acc & 63]};
-                out_put(w, q, 4);
-                acc = 0;
-                have = 0;
-            }
-        }
-    }
-    if (have > 0) {
-        acc <<= 8 * (3 - have);
-        char q[4] = {digits[(acc >> 18) & 63], digits[(acc >> 12) & 63],
-                     have == 2 ? digits[(acc >> 6) & 63] : '=', '='};
-        out_put(w, q, 4);
-    }
-}
 
 struct ttl;
 static void out_node_ttl(struct ttl *T, pt_node_id v);
@@ -308,6 +282,7 @@ static void out_node_ttl(struct ttl *T, pt_node_id v);
 static int write_vectors(ex_out *w, pt_ctx *ctx, const pt_graph *g, struct ttl *T) {
     uint64_t n = pt_graph_vector_count(g, PT_NONE);
     float *buf = NULL;
+    char *txt = NULL; /* the literal's text, pt__f32vector_len(cap) + 1 bytes */
     uint32_t cap = 0;
     for (uint64_t i = 0; i < n && w->err == 0; i++) {
         pt_node_id node, pred;
@@ -317,11 +292,14 @@ static int write_vectors(ex_out *w, pt_ctx *ctx, const pt_graph *g, struct ttl *
         }
         if (dim > cap) {
             float *nb = pt__realloc(ctx, buf, (size_t)dim * sizeof *nb);
-            if (nb == NULL) {
-                pt__free(ctx, buf);
+            char *nt = nb != NULL ? pt__realloc(ctx, txt, pt__f32vector_len(dim) + 1) : NULL;
+            if (nt == NULL) {
+                pt__free(ctx, nb != NULL ? nb : buf);
+                pt__free(ctx, txt);
                 return pt__error(ctx, PT_ENOMEM, "out of memory exporting vectors");
             }
             buf = nb;
+            txt = nt;
             cap = dim;
         }
         dim = pt_graph_get_vector(g, node, pred, buf, cap);
@@ -338,12 +316,13 @@ static int write_vectors(ex_out *w, pt_ctx *ctx, const pt_graph *g, struct ttl *
             out_node_ttl(T, pred);
         }
         out_put(w, " \"", 2);
-        out_f32_base64(w, buf, dim);
+        out_put(w, txt, pt__f32vector_encode(buf, dim, txt));
         out_put(w, "\"^^", 3);
         out_iri(w, PT_F32VECTOR);
         out_put(w, " .\n", 3);
     }
     pt__free(ctx, buf);
+    pt__free(ctx, txt);
     return PT_OK;
 }
 

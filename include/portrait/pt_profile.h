@@ -81,7 +81,9 @@ PT_API void pt_profile_free(pt_ctx *ctx, pt_profile *p);
 /**
  * Write the profile as Turtle in Portrait's vocabulary through Redland's serializer (raptor2)
  * to `path` ("-" = standard output): the user with pt:interest nodes (pt:about, pt:weight,
- * pt:evidence), behaviour counts and RFM literals, pt:similarTo links.
+ * pt:evidence), behaviour counts and RFM literals, pt:similarTo links, and the user's
+ * pt:sequenceEmbedding as a pt:f32vector literal when the node has one (pt_vec.h; read with
+ * pt_graph_get_vector(), which takes the graph's read lock: do not hold it when calling).
  * @return PT_OK, PT_EIO, PT_ENOMEM.
  */
 PT_API int pt_profile_write_turtle(pt_ctx *ctx, const pt_graph *g, const pt_profile *p,

@@ -43,6 +43,27 @@ typedef struct pt_tag_stats {
 PT_API int pt_tag_graph(pt_ctx *ctx, const pt_graph *g, pt_textclf *sentiment,
                         const pt_tag_opts *o, pt_builder *b, pt_tag_stats *st);
 
+/**
+ * Score the reviews that arrived since `from` while `g` is served (real-time events): every
+ * review event node (pt:text, pt:user, pt:item) with id >= `from` and no pt:sentiment yet gets,
+ * as appends to `g` (pt_graph_add_edge / pt_graph_add_literal), what pt_tag_graph() would give
+ * it: the pt:sentiment literal, a `user pt:reviewSentiment item` edge weighted by the score, and
+ * pt:likes / pt:dislikes edges to the item's current pt:hasTag tags weighted by |score|. Item
+ * keyword tags are not recomputed (they need the whole corpus: `portrait tag`). Node ids only
+ * grow, so passing back *next on the following call scores each new review once; a review that
+ * lands on an existing event node (the same user, item and action again) keeps the first one's
+ * sentiment until `portrait tag` runs.
+ *
+ * The caller keeps other appends out of `g` meanwhile (an event applied half-way could be
+ * missed); readers may run: it reads under pt_graph_rdlock() and appends outside it.
+ * @param sentiment  a sentiment model (pt_textclf_load); NULL scores nothing
+ * @param[out] next  the node count scanned up to, on PT_OK
+ * @param[out] st    reviews scored, opinions written, failed
+ * @return PT_OK or PT_ENOMEM. Threads: one call at a time per graph.
+ */
+PT_API int pt_tag_new_reviews(pt_ctx *ctx, pt_graph *g, pt_textclf *sentiment, pt_node_id from,
+                              pt_node_id *next, pt_tag_stats *st);
+
 #ifdef __cplusplus
 }
 #endif

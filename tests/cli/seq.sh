@@ -8,6 +8,12 @@
   sed -e 's/  [0-9.]* m\{0,1\}s$//' -e 's/in [0-9.]* m\{0,1\}s:/in T:/' -e 's/loss [0-9.]*/loss X/'
 "$PORTRAIT" seq info --model m.seq
 "$PORTRAIT" export --format ntriples | grep -c 'sequenceEmbedding'
+"$PORTRAIT" profile --user 3 --recs 0 --similar 0 |
+  grep -o '"embedding":{"predicate":"pt:sequenceEmbedding","source":"stored","dim":16,'
+# the profile as RDF carries the same vector as the export (one match)
+v=$("$PORTRAIT" profile --user 3 --recs 0 --similar 0 --format turtle |
+  sed -n 's/.*pt:sequenceEmbedding "\([^"]*\)"^^pt:f32vector.*/\1/p')
+"$PORTRAIT" export --format ntriples | grep -F "/user/3> " | grep -cF "\"$v\"^^"
 "$PORTRAIT" recommend --user 3 --k 5 --model seq --seq-model m.seq | wc -l
 "$PORTRAIT" recommend --user 3 --k 4 --model hybrid --seq-model m.seq --format json |
   grep -o '"model":"hybrid"'

@@ -453,6 +453,17 @@ static void test_sequence_models(void **state) {
     assert_int_equal(r.status, 200);
     assert_non_null(strstr(r.body, "\"model\":\"hybrid\""));
     resp_free(&r);
+    /* The profile's embedding comes from the model, from u4's latest items. */
+    req(h, "GET", "/v1/users/u4/profile?recs=0", NULL, NULL, &r);
+    assert_int_equal(r.status, 200);
+    assert_non_null(strstr(r.body, "\"embedding\":{\"predicate\":\"pt:sequenceEmbedding\","
+                                   "\"source\":\"sequence model\",\"dim\":"));
+    resp_free(&r);
+    /* Without the model and without a stored vector, there is none. */
+    req(srv, "GET", "/v1/users/u4/profile?recs=0", NULL, NULL, &r);
+    assert_int_equal(r.status, 200);
+    assert_null(strstr(r.body, "\"embedding\""));
+    resp_free(&r);
     req(h, "GET", "/v1/users/u4/recommendations?k=3&model=seq&explain=1", NULL, NULL, &r);
     assert_error(&r, 400, "bad_request", "explain");
     resp_free(&r);
@@ -732,6 +743,50 @@ static void test_cache_and_freshness(void **state) {
     free(first);
 }
 
+/* Many distinct answers stay cached together: 500 keys (20 users x k 1..25) asked twice
+ * are all hits the second time. With a direct-mapped table about one key in nine evicted
+ * another for good; the sets of four hold them. The service has its own long cache age, so
+ * a slow (sanitised) run cannot expire entries between the rounds. */
+static void test_cache_holds_many_keys(void **state) {
+    (void)state;
+    if (!live()) {
+        skip();
+    }
+    httpd_opts o;
+    httpd_opts_default(&o);
+    o.store = store_path;
+    o.port = 0;
+    o.threads = 2;
+    o.read_only = 1;
+    o.log = 0;
+    o.cache_ms = 600000;
+    httpd *h = NULL;
+    char err[512];
+    assert_int_equal(httpd_start(&o, &h, err, sizeof err), 0);
+    resp r;
+    long hits[2] = {0, 0};
+    for (int round = 0; round < 2; round++) {
+        req(h, "GET", "/metrics", NULL, NULL, &r);
+        long h0 = metric(r.body, "portrait_rec_cache_hits_total");
+        resp_free(&r);
+        for (int u = 0; u < 20; u++) {
+            for (int k = 1; k <= 25; k++) {
+                char target[96];
+                snprintf(target, sizeof target, "/v1/users/u%d/recommendations?k=%d", u, k);
+                req(h, "GET", target, NULL, NULL, &r);
+                assert_int_equal(r.status, 200);
+                resp_free(&r);
+            }
+        }
+        req(h, "GET", "/metrics", NULL, NULL, &r);
+        hits[round] = metric(r.body, "portrait_rec_cache_hits_total") - h0;
+        resp_free(&r);
+    }
+    assert_int_equal(hits[0], 0);
+    assert_int_equal(hits[1], 500);
+    httpd_stop(h);
+}
+
 /* One client thread of test_concurrent_requests: `n` requests of a kind chosen by the thread's
  * number (events, recommendations with paths, profiles, pictures, neighbourhoods); counts the
  * answers whose status was not the expected one. */
@@ -932,6 +987,7 @@ int main(void) {
         cmocka_unit_test(test_auth_and_limits),
         cmocka_unit_test(test_events),
         cmocka_unit_test(test_cache_and_freshness),
+        cmocka_unit_test(test_cache_holds_many_keys),
         cmocka_unit_test(test_concurrent_requests),
         cmocka_unit_test(test_read_only_store),
         cmocka_unit_test(test_full_disk),

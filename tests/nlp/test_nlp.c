@@ -502,6 +502,35 @@ static void test_keywords(void **state) {
     pt_tokenizer_free(tk);
 }
 
+/* A phrase of a Chinese and a Latin word keeps a space between them ("设计 durable", not
+ * "设计durable"); two Chinese words join without one. */
+static void test_keyword_phrases_mixed_scripts(void **state) {
+    static const char *const docs[] = {
+        "设计durable的车架。设计durable。", "设计durable的帐篷", "durable好用", "设计好看",
+        "电池容量大的电池容量", "电池容量不错", "电池好", "容量小",
+    };
+    pt_tokenizer_opts o;
+    pt_tokenizer_opts_init(&o);
+    o.stopwords = 1;
+    pt_tokenizer *tk = NULL;
+    assert_int_equal(pt_tokenizer_new(*state, &o, &tk), PT_OK);
+    pt_keywords_opts ko;
+    pt_keywords_opts_init(&ko);
+    ko.top_k = 3;
+    pt_keyword_set *ks = NULL;
+    assert_int_equal(pt_keywords_extract(tk, docs, 8, &ko, &ks), PT_OK);
+    const pt_keyword *kw;
+    size_t n;
+    pt_keyword_set_doc(ks, 0, &kw, &n);
+    assert_true(n >= 1);
+    assert_string_equal(kw[0].text, "设计 durable");
+    pt_keyword_set_doc(ks, 4, &kw, &n);
+    assert_true(n >= 1);
+    assert_string_equal(kw[0].text, "电池容量");
+    pt_keyword_set_free(ks);
+    pt_tokenizer_free(tk);
+}
+
 /* Augmentation with a Chinese synonym file: valid UTF-8, deterministic for a seed. */
 static void test_augment(void **state) {
     pt_synonyms *syn = NULL;
@@ -582,6 +611,7 @@ int main(void) {
         cmocka_unit_test_setup_teardown(test_corrupt_model_files, ctx_up, ctx_down),
         cmocka_unit_test_setup_teardown(test_dataset_csv_and_jsonl, ctx_up, ctx_down),
         cmocka_unit_test_setup_teardown(test_keywords, ctx_up, ctx_down),
+        cmocka_unit_test_setup_teardown(test_keyword_phrases_mixed_scripts, ctx_up, ctx_down),
         cmocka_unit_test_setup_teardown(test_augment, ctx_up, ctx_down),
         cmocka_unit_test_setup_teardown(test_train_out_of_memory, ctx_up, ctx_down),
     };

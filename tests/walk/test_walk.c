@@ -738,6 +738,7 @@ static void expect_same_recs(const pt_graph *g, pt_recommender *a, pt_recommende
     for (pt_node_id v = 0; v < pt_graph_node_count(g); v++) {
         pt_rec_query q;
         pt_rec_query_init(&q, v, 10);
+        q.explain = 1;
         size_t na, nb;
         int fa, fb;
         assert_int_equal(pt_recommend(a, sa, &q, ra, &na, &fa), PT_OK);
@@ -748,12 +749,30 @@ static void expect_same_recs(const pt_graph *g, pt_recommender *a, pt_recommende
         for (size_t j = 0; j < na; j++) {
             if (ra[j].item != rb[j].item) {
                 assert_true(fabs(ra[j].score - rb[j].score) < 1e-9);
+            } else {
+                /* the same explanation terms (their order may differ only between ties) */
+                assert_int_equal(ra[j].n_paths, rb[j].n_paths);
+                for (uint32_t pi = 0; pi < ra[j].n_paths; pi++) {
+                    assert_true(fabs(ra[j].paths[pi].share - rb[j].paths[pi].share) < 1e-6);
+                }
             }
             assert_true(fabs(ra[j].score - rb[j].score) <= 1e-9 * (1.0 + fabs(ra[j].score)));
         }
     }
     pt_rec_scratch_free(sa);
     pt_rec_scratch_free(sb);
+}
+
+/* Every entry of every item row carries its user's transition to the item (i_upa, what the
+ * explanations read instead of searching the user's row). */
+static void expect_upa_matches(const pt_recommender *r) {
+    for (uint32_t it = 0; it < r->n_items; it++) {
+        for (uint32_t k = r->irow[it].off; k < r->irow[it].end; k++) {
+            uint32_t pos = pt__walk_user_find(r, r->i_user[k], it);
+            assert_int_not_equal(pos, PT__NOIDX);
+            assert_true(r->i_upa[k] == r->u_pa[pos]);
+        }
+    }
 }
 
 /* pt_recommender_sync after appends (new pairs, updated pairs, a new user, new items, a rating
@@ -796,6 +815,7 @@ static void test_sync_matches_fresh_build(void **state) {
             }
             assert_int_equal(pt_recommender_sync(live), PT_OK);
             assert_int_equal(pt_recommender_sync(live), PT_OK); /* nothing new: no change */
+            expect_upa_matches(live);
             pt_recommender *fresh;
             assert_int_equal(pt_recommender_new(ctx, g, &p, &fresh), PT_OK);
             pt_rec_method mt = methods[mi];
@@ -837,6 +857,8 @@ static void test_sync_matches_fresh_build(void **state) {
     }
     assert_int_equal(pt_recommender_sync(live), PT_OK);
     assert_int_equal(pt_recommender_new(ctx, g, NULL, &fresh), PT_OK);
+    expect_upa_matches(live);
+    expect_upa_matches(fresh);
     expect_same_recs(g, live, fresh);
     pt_recommender_free(fresh);
     pt_recommender_free(live);

@@ -58,7 +58,7 @@ PT_TOKEN=$(cat "$W/token")
 
 start() {
     "$P" serve --port 0 --threads "${1:-$THREADS}" --token-file "$W/token" --max-body 8388608 \
-        --cache-ms "$CACHE_MS" \
+        --cache-ms "${2:-$CACHE_MS}" \
         2> "$W/serve.log" &
     PID=$!
     PORT=
@@ -111,11 +111,29 @@ echo
 echo "| run | result | p50 | p99 | service CPU per request | errors |"
 echo "| --- | --- | --- | --- | --- | --- |"
 
+# The cache counters of the running service: "hits misses".
+cache_counts() {
+    curl -s "http://127.0.0.1:$PORT/metrics" |
+        awk '/^portrait_rec_cache_hits_total / { h = $2 } /^portrait_rec_cache_misses_total / { m = $2 }
+             END { print h + 0, m + 0 }'
+}
+
 start
 # Warm up: every worker's scratch and the page cache.
 wrk -t1 -c4 -d2s -s "$LUA/http_recs.lua" "http://127.0.0.1:$PORT" > /dev/null
+read -r h0 m0 <<< "$(cache_counts)"
 run_wrk http_recs.lua "$DUR"
-echo "| recommendations k=10 with explanations, ${DUR} s | $(rps) req/s | $(pct 50) | $(pct 99) | $CPU_MS ms | $(errs) |"
+read -r h1 m1 <<< "$(cache_counts)"
+hit=$(awk -v h=$((h1 - h0)) -v m=$((m1 - m0)) 'BEGIN { if (h + m > 0) printf "%.1f%%", 100 * h / (h + m); else print "-" }')
+echo "| recommendations k=10 with explanations, --cache-ms $CACHE_MS (answers from the cache: $hit), ${DUR} s | $(rps) req/s | $(pct 50) | $(pct 99) | $CPU_MS ms | $(errs) |"
+if [ "$CACHE_MS" != 0 ]; then
+    # The same with every answer computed: what a cold cache or many more users cost.
+    stop
+    start "$THREADS" 0
+    wrk -t1 -c4 -d2s -s "$LUA/http_recs.lua" "http://127.0.0.1:$PORT" > /dev/null
+    run_wrk http_recs.lua "$DUR"
+    echo "| recommendations k=10 with explanations, every answer computed (--cache-ms 0), ${DUR} s | $(rps) req/s | $(pct 50) | $(pct 99) | $CPU_MS ms | $(errs) |"
+fi
 
 stop
 start "$WRITE_THREADS"

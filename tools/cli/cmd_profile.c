@@ -81,8 +81,11 @@ static int run_profile(cli_args *a) {
         if (recs > 0 && (rc = pt_recommender_new(ctx, g, &wp, &r)) == PT_OK) {
             rc = pt_rec_scratch_new(r, &sc);
         }
+        float vec[1024];
+        render_embedding emb;
+        int has = rc == PT_OK && render_stored_embedding(g, u, vec, 1024, &emb);
         if (rc == PT_OK) {
-            rc = print_profile(stdout, g, p, r, sc, (uint32_t)recs);
+            rc = print_profile(stdout, g, p, has ? &emb : NULL, r, sc, (uint32_t)recs);
         }
     }
     if (rc != PT_OK) {
@@ -115,6 +118,9 @@ const cli_cmd cmd_profile = {
     "  behaviour   events by action, first and last seen, RFM (recency in days, frequency =\n"
     "              purchases, monetary = sum of purchased items' pt:price), active hours (UTC);\n"
     "  similar     users sharing the most items (popular items count less);\n"
+    "  likes/dislikes  tags of the items the user's reviews praised or panned (after\n"
+    "              'portrait tag --model' or a review posted to 'serve --sentiment-model');\n"
+    "  embedding   the user's pt:sequenceEmbedding vector, when 'seq train' stored one;\n"
     "  recommendations with their explanation paths (JSON only).\n"
     "A user with at most one event is a cold start (\"cold_start\": true): interests come\n"
     "from that event's categories and the most popular categories.\n"
@@ -167,8 +173,11 @@ static void *batch_main(void *arg) {
         char *buf = NULL;
         size_t len = 0;
         FILE *mem = open_memstream(&buf, &len);
+        float vec[1024];
+        render_embedding emb;
+        int has = render_stored_embedding(b->g, b->users[i], vec, 1024, &emb);
         if (mem == NULL || pt_profile_build(ctx, b->g, b->users[i], b->o, &p) != PT_OK ||
-            print_profile(mem, b->g, p, b->r, sc, b->recs) != PT_OK) {
+            print_profile(mem, b->g, p, has ? &emb : NULL, b->r, sc, b->recs) != PT_OK) {
             b->failed = 1;
         }
         if (mem != NULL) {

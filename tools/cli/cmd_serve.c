@@ -72,6 +72,7 @@ static int run_serve(cli_args *a) {
     o.cache_ms = (unsigned)cache_ms;
     o.read_only = cli_flag(a, "read-only");
     o.seq_model = cli_opt(a, "seq-model");
+    o.sentiment_model = cli_opt(a, "sentiment-model");
     const char *bind = cli_opt(a, "bind");
     if (bind != NULL) {
         o.bind = bind;
@@ -115,7 +116,7 @@ static int run_serve(cli_args *a) {
 
 static const char *const serve_opts[] = {"bind=",    "port=",  "threads=",  "token-file=",
                                          "max-body=", "max-k=", "timeout=", "read-only",
-                                         "cache-ms=", "seq-model=",
+                                         "cache-ms=", "seq-model=", "sentiment-model=",
                                          NULL};
 
 const cli_cmd cmd_serve = {
@@ -124,6 +125,7 @@ const cli_cmd cmd_serve = {
     "usage: portrait serve [--store PATH] [--bind 127.0.0.1] [--port 8080] [--threads N]\n"
     "                      [--token-file F] [--max-body BYTES] [--max-k N] [--timeout S]\n"
     "                      [--read-only] [--cache-ms MS] [--seq-model FILE]\n"
+    "                      [--sentiment-model FILE]\n"
     "\n"
     "Serve the store over HTTP with JSON: GET /v1/users/{id}/profile,\n"
     "/v1/users/{id}/recommendations, /v1/explain (JSON or SVG), /v1/nodes/{id}/neighborhood,\n"
@@ -144,9 +146,13 @@ const cli_cmd cmd_serve = {
     "                    0 = off); a user's own events and any erasure drop it at once\n"
     "  --seq-model FILE  a model from 'portrait seq train': requests may then ask for\n"
     "                    model=seq or model=hybrid (the sequence CNN blended with the walks)\n"
+    "  --sentiment-model FILE  a model from 'portrait text train' (sentiment): a posted\n"
+    "                    review gets its sentiment, and its user likes or dislikes the item's\n"
+    "                    tags, before the 201; reviews the store holds unscored are scored at\n"
+    "                    start\n"
     "\n"
     "Exit codes: 0 stopped by a signal, 1 usage (bad option, non-loopback without a token),\n"
-    "2 unreadable token file or sequence model, 4 store or system error (no store, port in\n"
+    "2 unreadable token file, sequence or sentiment model, 4 store or system error (no store, port in\n"
     "use).\n",
     serve_opts,
     run_serve,

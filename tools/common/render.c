@@ -18,8 +18,20 @@
 
 void render_json_str(FILE *f, const char *s) {
     fputc('"', f);
-    for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
+    const unsigned char *p = (const unsigned char *)s;
+    for (;;) {
+        /* the longest run that needs no escape goes out in one write */
+        const unsigned char *run = p;
+        while (*p >= 0x20 && *p != '"' && *p != '\\') {
+            p++;
+        }
+        if (p > run) {
+            fwrite(run, 1, (size_t)(p - run), f);
+        }
         switch (*p) {
+        case '\0':
+            fputc('"', f);
+            return;
         case '"':
             fputs("\\\"", f);
             break;
@@ -36,14 +48,10 @@ void render_json_str(FILE *f, const char *s) {
             fputs("\\t", f);
             break;
         default:
-            if (*p < 0x20) {
-                fprintf(f, "\\u%04x", *p);
-            } else {
-                fputc(*p, f);
-            }
+            fprintf(f, "\\u%04x", *p);
         }
+        p++;
     }
-    fputc('"', f);
 }
 
 /* Prefixes every display knows, after the graph's own. */
@@ -71,10 +79,19 @@ const char *render_compact_iri(const pt_graph *g, const char *iri, char *buf, si
             bname = known_prefixes[i][0];
         }
     }
-    if (bname != NULL) {
-        snprintf(buf, cap, "%s:%s", bname, iri + best);
-    } else {
-        snprintf(buf, cap, "%s", iri);
+    /* "name:rest" or the IRI, cut to cap - 1 bytes like snprintf (no printf here: this runs
+     * for every edge of every explanation path) */
+    size_t o = 0;
+    const char *parts[3] = {bname != NULL ? bname : "", bname != NULL ? ":" : "",
+                            bname != NULL ? iri + best : iri};
+    for (int i = 0; i < 3 && cap > 0; i++) {
+        size_t l = strlen(parts[i]);
+        l = l < cap - 1 - o ? l : cap - 1 - o;
+        memcpy(buf + o, parts[i], l);
+        o += l;
+    }
+    if (cap > 0) {
+        buf[o] = '\0';
     }
     return buf;
 }
@@ -97,26 +114,29 @@ void render_json_id(FILE *f, const pt_graph *g, pt_node_id v) {
 
 void render_json_path(FILE *f, const pt_graph *g, const pt_rec_path *p) {
     char buf[1024];
+    /* Called ~30 times per recommendation answer: constant text goes out with fputs. */
     fprintf(f, "{\"share\":%.6g,\"hops\":%u,\"nodes\":[", p->share, p->n_nodes - 1);
     for (uint32_t i = 0; i < p->n_nodes; i++) {
-        fprintf(f, "%s{\"id\":", i ? "," : "");
+        fputs(i ? ",{\"id\":" : "{\"id\":", f);
         render_json_id(f, g, p->nodes[i]);
-        fprintf(f, ",\"class\":\"%s\"", pt_class_name(pt_graph_node_class(g, p->nodes[i])));
+        fputs(",\"class\":\"", f);
+        fputs(pt_class_name(pt_graph_node_class(g, p->nodes[i])), f);
+        fputc('"', f);
         const char *t = render_node_title(g, p->nodes[i]);
         if (t != NULL) {
-            fprintf(f, ",\"title\":");
+            fputs(",\"title\":", f);
             render_json_str(f, t);
         }
-        fprintf(f, "}");
+        fputc('}', f);
     }
-    fprintf(f, "],\"edges\":[");
+    fputs("],\"edges\":[", f);
     for (uint32_t i = 0; i + 1 < p->n_nodes; i++) {
-        fprintf(f, "%s{\"predicate\":", i ? "," : "");
+        fputs(i ? ",{\"predicate\":" : "{\"predicate\":", f);
         render_json_str(f,
                         render_compact_iri(g, pt_graph_node_str(g, p->preds[i]), buf, sizeof buf));
-        fprintf(f, ",\"direction\":\"%s\"}", p->dirs[i] ? "backward" : "forward");
+        fputs(p->dirs[i] ? ",\"direction\":\"backward\"}" : ",\"direction\":\"forward\"}", f);
     }
-    fprintf(f, "]}");
+    fputs("]}", f);
 }
 
 /* --- profiles ------------------------------------------------------------------------------ */
@@ -135,8 +155,23 @@ static void json_time(FILE *f, int64_t t) {
     fprintf(f, "\"%s\"", buf);
 }
 
-int render_profile_json(FILE *f, const pt_graph *g, const pt_profile *p, pt_recommender *r,
-                        pt_rec_scratch *sc, uint32_t n_recs) {
+int render_stored_embedding(const pt_graph *g, pt_node_id user, float *buf, uint32_t cap,
+                            render_embedding *out) {
+    pt_graph_rdlock(g);
+    pt_node_id pred = pt_graph_lookup(g, PT_SEQUENCE_EMBEDDING, strlen(PT_SEQUENCE_EMBEDDING),
+                                      PT_TERM_IRI);
+    pt_graph_unlock(g);
+    uint32_t dim = pred != PT_NONE ? pt_graph_get_vector(g, user, pred, buf, cap) : 0;
+    if (dim == 0 || dim > cap) {
+        return 0;
+    }
+    *out = (render_embedding){PT_SEQUENCE_EMBEDDING, "stored", buf, dim};
+    return 1;
+}
+
+int render_profile_json(FILE *f, const pt_graph *g, const pt_profile *p,
+                        const render_embedding *emb, pt_recommender *r, pt_rec_scratch *sc,
+                        uint32_t n_recs) {
     fprintf(f, "{\"user\":");
     render_json_id(f, g, p->user);
     fprintf(f, ",\"iri\":");
@@ -237,6 +272,16 @@ int render_profile_json(FILE *f, const pt_graph *g, const pt_profile *p, pt_reco
                 p->similar[i].shared);
     }
     fprintf(f, "]");
+    if (emb != NULL && emb->dim > 0) {
+        char buf[256];
+        fputs(",\"embedding\":{\"predicate\":", f);
+        render_json_str(f, render_compact_iri(g, emb->predicate, buf, sizeof buf));
+        fprintf(f, ",\"source\":\"%s\",\"dim\":%u,\"values\":[", emb->source, emb->dim);
+        for (uint32_t i = 0; i < emb->dim; i++) {
+            fprintf(f, "%s%.6g", i ? "," : "", (double)emb->v[i]);
+        }
+        fputs("]}", f);
+    }
     int rc = PT_OK;
     if (r != NULL && n_recs > 0) {
         pt_rec_query q;

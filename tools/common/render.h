@@ -27,11 +27,29 @@ void render_json_id(FILE *f, const pt_graph *g, pt_node_id v);
  * (predicate as a prefixed name, "forward" when the edge runs along the path). */
 void render_json_path(FILE *f, const pt_graph *g, const pt_rec_path *p);
 
-/* A profile as one JSON object and a newline (the shape `portrait profile` prints); with `r`
- * and n_recs > 0, also the user's top n_recs recommendations with their paths, computed with
- * scratch `sc`. Returns PT_OK or pt_recommend()'s error. */
-int render_profile_json(FILE *f, const pt_graph *g, const pt_profile *p, pt_recommender *r,
-                        pt_rec_scratch *sc, uint32_t n_recs);
+/* The user's embedding for a profile: `dim` floats of the vector under `predicate` (an IRI),
+ * and where they come from ("stored": the node's vector, pt_vec.h; "sequence model": computed
+ * now from the user's latest items). */
+typedef struct render_embedding {
+    const char *predicate;
+    const char *source;
+    const float *v;
+    uint32_t dim;
+} render_embedding;
+
+/* Fill `out` with the vector `user` holds under pt:sequenceEmbedding (what `portrait seq train`
+ * stores), copied into buf (cap floats). pt_graph_get_vector() takes the graph's read lock:
+ * call it without holding one. Returns 1 when there is one (of at most cap floats), else 0. */
+int render_stored_embedding(const pt_graph *g, pt_node_id user, float *buf, uint32_t cap,
+                            render_embedding *out);
+
+/* A profile as one JSON object and a newline (the shape `portrait profile` prints); with `emb`
+ * (may be NULL) its "embedding"; with `r` and n_recs > 0, also the user's top n_recs
+ * recommendations with their paths, computed with scratch `sc`. Returns PT_OK or
+ * pt_recommend()'s error. */
+int render_profile_json(FILE *f, const pt_graph *g, const pt_profile *p,
+                        const render_embedding *emb, pt_recommender *r, pt_rec_scratch *sc,
+                        uint32_t n_recs);
 
 /* The DOT text of explanation paths: one box per distinct node (id, class, title), one edge
  * per path step in the edge's real direction, labelled with the predicate and the path's

@@ -27,6 +27,10 @@ typedef struct httpd_opts {
     int read_only;       /* open the store read-only: writes answer 503 */
     const char *seq_model; /* a sequence model from `portrait seq train` (pt_seq.h) for
                               model=seq and model=hybrid; NULL = walks only */
+    const char *sentiment_model; /* a sentiment model from `portrait text train`: posted
+                                    reviews get their sentiment and the users' likes/dislikes
+                                    of the item's tags before the 201 (pt_tag_new_reviews);
+                                    NULL = reviews are stored unscored */
     unsigned cache_ms;   /* recommendation responses are reused for up to this many ms unless
                             the user posted events or a user was erased; 0 = off; default 1000 */
     int log;             /* print one line per start/stop to stderr; default 1 */
@@ -37,7 +41,7 @@ void httpd_opts_default(httpd_opts *o);
 
 /* Open the store, build the recommenders and start listening. On failure writes the reason
  * to err (cap bytes) and returns 1 (bad options: non-loopback without a token, bad address),
- * 2 (an unreadable or foreign --seq-model file), 4 (store or system error: no store, port in
+ * 2 (an unreadable or foreign --seq-model or --sentiment-model file), 4 (store or system error: no store, port in
  * use). Returns 0 with *out set on success. */
 int httpd_start(const httpd_opts *o, httpd **out, char *err, size_t cap);
 
