@@ -914,6 +914,9 @@ static uint32_t exact_paths(pt_rec_scratch *s, uint32_t u, uint32_t it, double t
         }
         for (int j = 0; j < 3 && s->top3[v].x[j] > 0.0f; j++) {
             t.x = s->top3[v].x[j] * tr * sc;
+            if (n_best == 3 && t.x <= best[2].x) {
+                break; /* keep_term would refuse it, and v's later terms are smaller */
+            }
             t.n = 4;
             t.kinds[0] = P_USER, t.xs[0] = u;
             t.kinds[1] = P_ITEM, t.xs[1] = s->top3[v].q[j];

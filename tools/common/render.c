@@ -112,10 +112,54 @@ void render_json_id(FILE *f, const pt_graph *g, pt_node_id v) {
     render_json_str(f, buf);
 }
 
+/* render_compact_iri for the predicates of explanation paths, which are nearly always the
+ * same few: the last answer per thread is kept, keyed by graph, prefix count and the IRI
+ * itself (so a graph freed and another made at the same address still compares the text). */
+static const char *compact_pred(const pt_graph *g, const char *iri, char *buf, size_t cap) {
+    static _Thread_local const pt_graph *m_g;
+    static _Thread_local size_t m_np;
+    static _Thread_local char m_iri[512], m_out[512];
+    size_t np = pt_graph_prefix_count(g);
+    if (m_g == g && m_np == np && strcmp(m_iri, iri) == 0) {
+        size_t l = strlen(m_out);
+        l = l < cap ? l : cap - 1; /* cap >= 1: callers pass a buffer */
+        memcpy(buf, m_out, l);
+        buf[l] = '\0';
+        return buf;
+    }
+    render_compact_iri(g, iri, buf, cap);
+    if (strlen(iri) < sizeof m_iri && strlen(buf) < sizeof m_out) {
+        m_g = g;
+        m_np = np;
+        strcpy(m_iri, iri);
+        strcpy(m_out, buf);
+    }
+    return buf;
+}
+
+void render_json_g6(FILE *f, double x) {
+    char num[40];
+    strfromd(num, sizeof num, "%.6g", x); /* printf's %.6g without printf's parsing */
+    fputs(num, f);
+}
+
 void render_json_path(FILE *f, const pt_graph *g, const pt_rec_path *p) {
     char buf[1024];
-    /* Called ~30 times per recommendation answer: constant text goes out with fputs. */
-    fprintf(f, "{\"share\":%.6g,\"hops\":%u,\"nodes\":[", p->share, p->n_nodes - 1);
+    /* Called ~30 times per recommendation answer: constant text goes out with fputs, numbers
+     * without printf. */
+    fputs("{\"share\":", f);
+    render_json_g6(f, p->share);
+    fputs(",\"hops\":", f);
+    char hops[16];
+    int hl = 0;
+    for (uint32_t h = p->n_nodes - 1;; h /= 10) {
+        hops[sizeof hops - 1 - hl++] = (char)('0' + h % 10);
+        if (h < 10) {
+            break;
+        }
+    }
+    fwrite(hops + sizeof hops - hl, 1, (size_t)hl, f);
+    fputs(",\"nodes\":[", f);
     for (uint32_t i = 0; i < p->n_nodes; i++) {
         fputs(i ? ",{\"id\":" : "{\"id\":", f);
         render_json_id(f, g, p->nodes[i]);
@@ -132,8 +176,7 @@ void render_json_path(FILE *f, const pt_graph *g, const pt_rec_path *p) {
     fputs("],\"edges\":[", f);
     for (uint32_t i = 0; i + 1 < p->n_nodes; i++) {
         fputs(i ? ",{\"predicate\":" : "{\"predicate\":", f);
-        render_json_str(f,
-                        render_compact_iri(g, pt_graph_node_str(g, p->preds[i]), buf, sizeof buf));
+        render_json_str(f, compact_pred(g, pt_graph_node_str(g, p->preds[i]), buf, sizeof buf));
         fputs(p->dirs[i] ? ",\"direction\":\"backward\"}" : ",\"direction\":\"forward\"}", f);
     }
     fputs("]}", f);

@@ -10,6 +10,9 @@
 
 #include "portrait/portrait.h"
 
+/* Write x as printf's "%.6g" would, to `f`. */
+void render_json_g6(FILE *f, double x);
+
 /* Write `s` as a JSON string (with quotes) to `f`. */
 void render_json_str(FILE *f, const char *s);
 

@@ -795,7 +795,8 @@ static enum MHD_Result h_recs(struct MHD_Connection *c, req *r, worker *w, const
             const pt_rec_item *it = &w->items[j];
             fputs(j ? ",{\"item\":" : "{\"item\":", f);
             render_json_id(f, g, it->item);
-            fprintf(f, ",\"rank\":%zu,\"score\":%.6g", j + 1, it->score);
+            fprintf(f, ",\"rank\":%zu,\"score\":", j + 1);
+            render_json_g6(f, it->score);
             const char *ti = render_node_title(g, it->item);
             if (ti != NULL) {
                 fputs(",\"title\":", f);
