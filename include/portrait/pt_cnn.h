@@ -161,8 +161,9 @@ PT_API int pt_cnn_predict(pt_ctx *ctx, pt_cnn *m, const pt_cnn_data *d, float *p
 /**
  * The k nearest neighbours by cosine similarity of each of the n rows of `emb` (n x dim),
  * excluding the row itself: blocked SGEMM of normalised rows, a k-heap per row.
- * idx[i*k + j] / sim[i*k + j] are row i's j-th neighbour, best first; when n - 1 < k the rest
- * is filled with UINT32_MAX / 0. Zero rows have similarity 0 to everything.
+ * idx[i*k + j] / sim[i*k + j] are row i's j-th neighbour, best first (equal similarities: the
+ * lower row index first, so the result is the same for any thread count); when n - 1 < k the
+ * rest is filled with UINT32_MAX / 0. Zero rows have similarity 0 to everything.
  * @return PT_OK, PT_EINVAL (k 0), PT_ENOMEM.
  */
 PT_API int pt_cnn_knn(pt_ctx *ctx, const float *emb, size_t n, uint32_t dim, uint32_t k,
