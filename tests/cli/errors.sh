@@ -11,6 +11,8 @@ printf '<http://x/a> <http://x/b> <http://x/c> .\n' > one.nt
 "$PORTRAIT" neighborhood --node http://x/a --hops 0 2>/dev/null; echo "hops 0: $?"
 "$PORTRAIT" neighborhood --node http://x/a --predicates pt:nothing 2>/dev/null; echo "unknown predicate: $?"
 "$PORTRAIT" export --format jsonld 2>/dev/null; echo "bad export format: $?"
+"$PORTRAIT" eval bogus 0.5 --method rp3b 2>&1; echo "stray argument: $?"
+"$PORTRAIT" stats --top 3 -- extra 2>&1; echo "argument after --: $?"
 "$PORTRAIT" --version | sed 's/[0-9][0-9.]*/X/'
 for c in import stats neighborhood export verify; do
   "$PORTRAIT" "$c" --help | head -1 | cut -c1-30

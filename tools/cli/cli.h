@@ -38,10 +38,13 @@ typedef struct cli_cmd {
     const char *usage;    /* full help text */
     const char *const *opts; /* accepted options, NULL-terminated: "hops=", "strict" */
     int (*run)(cli_args *a);
+    int args;             /* 1: takes positional arguments (the command checks them); 0: a
+                             positional argument is a usage error ("eval bogus", or a value
+                             given to a flag: "--tune 5") */
 } cli_cmd;
 
 /* Parse argv against `cmd->opts` into `a`; prints the error and returns EXIT_USAGE on unknown
- * options or missing values. */
+ * options, missing values, or positional arguments to a command without `args`. */
 int cli_parse(const cli_cmd *cmd, int argc, char **argv, cli_args *a);
 void cli_args_free(cli_args *a);
 

@@ -13,6 +13,19 @@
 #include "cli.h"
 #include "common/render.h"
 
+/* Take positional argument `s`, or say that the command takes none (returns -1). */
+static int add_pos(const cli_cmd *cmd, cli_args *a, char *s) {
+    if (!cmd->args) {
+        fprintf(stderr,
+                "portrait %s: unexpected argument '%s' (this command takes options only; see "
+                "'portrait %s --help')\n",
+                cmd->name, s, cmd->name);
+        return -1;
+    }
+    a->pos[a->n_pos++] = s;
+    return 0;
+}
+
 int cli_parse(const cli_cmd *cmd, int argc, char **argv, cli_args *a) {
     memset(a, 0, sizeof *a);
     a->cmd = cmd->name;
@@ -27,14 +40,18 @@ int cli_parse(const cli_cmd *cmd, int argc, char **argv, cli_args *a) {
     }
     for (int i = 0; i < argc; i++) {
         char *s = argv[i];
-        if (strcmp(s, "--") == 0) {
+        if (strcmp(s, "--") == 0) { /* the rest are positional, even "--x" */
             for (i++; i < argc; i++) {
-                a->pos[a->n_pos++] = argv[i];
+                if (add_pos(cmd, a, argv[i]) != 0) {
+                    return EXIT_USAGE;
+                }
             }
             break;
         }
-        if (strncmp(s, "--", 2) != 0 || s[2] == '\0') {
-            a->pos[a->n_pos++] = s;
+        if (strncmp(s, "--", 2) != 0) {
+            if (add_pos(cmd, a, s) != 0) {
+                return EXIT_USAGE;
+            }
             continue;
         }
         char name[64];

@@ -555,4 +555,5 @@ const cli_cmd cmd_cnn = {
     "changes nothing. --invert turns light-background photos into light-on-dark images.\n",
     cnn_opts,
     run_cnn,
+    1, /* takes positional arguments (checked by the command) */
 };

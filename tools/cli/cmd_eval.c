@@ -536,4 +536,5 @@ const cli_cmd cmd_eval = {
     "Exit codes: 0 ok, 1 usage, 2 bad split files or an unavailable method, 4 store error.\n",
     eval_opts,
     run_eval,
+    0, /* options only */
 };

@@ -225,6 +225,7 @@ const cli_cmd cmd_stats = {
     "and out/in degree summaries by class.\n",
     stats_opts,
     run_stats,
+    0, /* options only */
 };
 
 /* --- neighborhood -------------------------------------------------------------------------- */
@@ -513,6 +514,7 @@ const cli_cmd cmd_neighborhood = {
     "Exit codes: 0 ok, 1 usage, 3 unknown node or predicate, 4 store error.\n",
     nb_opts,
     run_neighborhood,
+    1, /* takes positional arguments (checked by the command) */
 };
 
 /* --- export -------------------------------------------------------------------------------- */
@@ -554,6 +556,7 @@ const cli_cmd cmd_export = {
     "output. Importing the export gives the same graph.\n",
     export_opts,
     run_export,
+    0, /* options only */
 };
 
 /* --- verify -------------------------------------------------------------------------------- */
@@ -589,4 +592,5 @@ const cli_cmd cmd_verify = {
     "Exit 0 when sound, 4 with the damaged section named otherwise.\n",
     verify_opts,
     run_verify,
+    0, /* options only */
 };

@@ -280,4 +280,5 @@ const cli_cmd cmd_import = {
     "Exit codes: 0 ok, 1 usage, 2 bad input (file:line and reason on stderr), 4 store error.\n",
     import_opts,
     run_import,
+    1, /* takes positional arguments (checked by the command) */
 };

@@ -380,6 +380,7 @@ const cli_cmd cmd_events = {
     "into the snapshot ('portrait compact' folds them).\n",
     events_opts,
     run_events,
+    1, /* takes positional arguments (checked by the command) */
 };
 
 /* `portrait compact`. */
@@ -415,6 +416,7 @@ const cli_cmd cmd_compact = {
     "once. The store then opens without replaying anything.\n",
     compact_opts,
     run_compact,
+    0, /* options only */
 };
 
 /* `portrait erase --user ID`. */
@@ -456,4 +458,5 @@ const cli_cmd cmd_erase = {
     "user's id or events is left in the store's files. Prints what was removed.\n",
     erase_opts,
     run_erase,
+    0, /* options only */
 };

@@ -134,6 +134,7 @@ const cli_cmd cmd_profile = {
     "Exit codes: 0 ok, 1 usage, 3 unknown user, 4 store error.\n",
     profile_opts_list,
     run_profile,
+    0, /* options only */
 };
 
 /* --- profiles --all ------------------------------------------------------------------------ */
@@ -299,4 +300,5 @@ const cli_cmd cmd_profiles = {
     "node order, computed on N threads (default 2).\n",
     profiles_opts_list,
     run_profiles,
+    0, /* options only */
 };

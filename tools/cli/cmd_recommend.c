@@ -435,6 +435,7 @@ const cli_cmd cmd_recommend = {
     "4 store error.\n",
     rec_opts,
     run_recommend,
+    1, /* takes positional arguments (checked by the command) */
 };
 
 /* --- explain ------------------------------------------------------------------------------- */
@@ -582,4 +583,5 @@ const cli_cmd cmd_explain = {
     "Exit codes: 0 ok, 1 usage, 3 unknown user or item, 4 store error.\n",
     explain_opts,
     run_explain,
+    0, /* options only */
 };

@@ -325,4 +325,5 @@ const cli_cmd cmd_seq = {
     "not found (info), 4 store or system error.\n",
     seq_opts,
     run_seq,
+    1, /* takes positional arguments (checked by the command) */
 };

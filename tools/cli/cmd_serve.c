@@ -156,4 +156,5 @@ const cli_cmd cmd_serve = {
     "use).\n",
     serve_opts,
     run_serve,
+    0, /* options only */
 };

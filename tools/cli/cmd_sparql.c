@@ -114,4 +114,5 @@ const cli_cmd cmd_sparql = {
     "reports), DESCRIBE, or unreadable query file, 4 store error.\n",
     sparql_opts,
     run_sparql,
+    1, /* takes positional arguments (checked by the command) */
 };

@@ -91,4 +91,5 @@ const cli_cmd cmd_tag = {
     "  --top N   keywords per item considered (default 5)\n",
     tag_opts,
     run_tag,
+    0, /* options only */
 };

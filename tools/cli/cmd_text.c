@@ -663,4 +663,5 @@ const cli_cmd cmd_text = {
     "JSON array of its top keywords (idf from all the lines read).\n",
     text_opts,
     run_text,
+    1, /* takes positional arguments (checked by the command) */
 };
