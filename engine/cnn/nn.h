@@ -47,9 +47,11 @@
 /* The element-wise loops are written with explicit 8-lane reductions and no contractions
  * (-std=c11: no FMA), so an AVX2 build of them gives the same floats as the SSE2 baseline, only
  * faster: PT__SIMD marks the hot ones for a second, AVX2 copy chosen at load time (GCC's
- * target_clones). Off under the sanitizers (ifunc resolvers and ASan do not mix well). */
+ * target_clones). Off under the sanitizers: ifunc resolvers run before ASan and TSan are set
+ * up (under TSan the resolver's instrumented entry crashed every program at load). */
 #if defined(__GNUC__) && !defined(__clang__) && defined(__x86_64__) && \
-    !defined(__SANITIZE_ADDRESS__) && !defined(PT_NO_SIMD_CLONES)
+    !defined(__SANITIZE_ADDRESS__) && !defined(__SANITIZE_THREAD__) && \
+    !defined(PT_NO_SIMD_CLONES)
 #define PT__SIMD __attribute__((target_clones("avx2", "default")))
 #else
 #define PT__SIMD
