@@ -9,6 +9,7 @@
  *
  * Every function here takes the graph's write lock; readers beside them hold the read lock.
  */
+#include <stddef.h>
 #include <string.h>
 #include <strings.h>
 
@@ -201,17 +202,20 @@ static int compact_locked(pt_graph *g) {
     for (uint32_t v = 0; v < ng->n_nodes; v++) {
         promote(ng, v, (pt_class)g->node_class[v]);
     }
-    pthread_rwlock_t *lock = g->lock;
-    pthread_mutex_t *closure_lock = g->closure_lock;
     /* The change journal outlives compaction: its consumers keep their place in it. */
     uint64_t j_base = g->j_base, j_n = g->j_n;
     size_t j_cap = g->j_cap;
     uint32_t *j_src = g->j_src, *j_pred = g->j_pred, *j_dst = g->j_dst;
     g->j_src = g->j_pred = g->j_dst = NULL;
     pt__graph_release(g);
-    *g = *ng;
-    g->lock = lock;
-    g->closure_lock = closure_lock;
+    /* Everything but the two lock pointers: readers read g->lock without holding anything
+     * (to take it), so it must never change, not even for a moment. */
+    _Static_assert(offsetof(pt_graph, lock) < offsetof(pt_graph, closure_lock) &&
+                       offsetof(pt_graph, closure_lock) < offsetof(pt_graph, closure),
+                   "the lock pointers sit together before `closure`");
+    size_t at = offsetof(pt_graph, lock), past = offsetof(pt_graph, closure);
+    memcpy(g, ng, at);
+    memcpy((char *)g + past, (char *)ng + past, sizeof *g - past);
     g->j_base = j_base;
     g->j_n = j_n;
     g->j_cap = j_cap;
