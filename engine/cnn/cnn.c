@@ -314,33 +314,78 @@ done:
 
 /* ======================================================================= inference ====== */
 
-int pt_cnn_predict(pt_ctx *ctx, pt_cnn *m, const pt_cnn_data *d, float *probs, float *emb) {
-    int rc = check_shape(ctx, m, d);
-    if (rc != PT_OK) {
-        return rc;
-    }
+/* Run the images of `d` through the net in batches of 256 (inference mode) and hand each
+ * batch's logits to `take` (images b0 .. b0 + nb - 1). The shape is checked by the caller. */
+typedef void (*batch_fn)(void *ud, const pt_cnn *m, uint32_t b0, uint32_t nb, const float *z);
+
+static int forward_batches(pt_ctx *ctx, pt_cnn *m, const pt_cnn_data *d, batch_fn take,
+                           void *ud) {
     const uint32_t B = 256;
     uint32_t idx[256];
-    uint32_t k = m->n_classes, dim = pt_cnn_embed_dim(m);
     for (uint32_t b0 = 0; b0 < d->n; b0 += B) {
         uint32_t nb = d->n - b0 < B ? d->n - b0 : B;
         for (uint32_t i = 0; i < nb; i++) {
             idx[i] = b0 + i;
         }
         const pt__tensor *z;
+        int rc;
         if ((rc = make_batch(ctx, m, d, idx, nb, 0, NULL)) != PT_OK ||
             (rc = pt__net_forward(ctx, m->net, &m->batch, 0, NULL, &z)) != PT_OK) {
             return rc;
         }
-        if (probs != NULL) {
-            pt__softmax_rows(z->data, nb, k, probs + (size_t)b0 * k);
-        }
-        if (emb != NULL) {
-            memcpy(emb + (size_t)b0 * dim, m->net->embed_out->data,
-                   (size_t)nb * dim * sizeof(float));
-        }
+        take(ud, m, b0, nb, z->data);
     }
     return PT_OK;
+}
+
+/* pt_cnn_predict's outputs. */
+typedef struct predict_out {
+    float *probs, *emb;
+} predict_out;
+
+static void take_predict(void *ud, const pt_cnn *m, uint32_t b0, uint32_t nb, const float *z) {
+    predict_out *o = ud;
+    uint32_t k = m->n_classes, dim = pt_cnn_embed_dim(m);
+    if (o->probs != NULL) {
+        pt__softmax_rows(z, nb, k, o->probs + (size_t)b0 * k);
+    }
+    if (o->emb != NULL) {
+        memcpy(o->emb + (size_t)b0 * dim, m->net->embed_out->data,
+               (size_t)nb * dim * sizeof(float));
+    }
+}
+
+int pt_cnn_predict(pt_ctx *ctx, pt_cnn *m, const pt_cnn_data *d, float *probs, float *emb) {
+    int rc = check_shape(ctx, m, d);
+    if (rc != PT_OK) {
+        return rc;
+    }
+    predict_out o = {probs, emb};
+    return forward_batches(ctx, m, d, take_predict, &o);
+}
+
+/* pt_cnn_eval's counts: the arg-max of each image's logits against its label. */
+typedef struct eval_acc {
+    const pt_cnn_data *d;
+    pt_cnn_eval_result *res;
+} eval_acc;
+
+static void take_eval(void *ud, const pt_cnn *m, uint32_t b0, uint32_t nb, const float *z) {
+    eval_acc *e = ud;
+    uint32_t k = m->n_classes;
+    for (uint32_t i = 0; i < nb; i++) {
+        const float *row = z + (size_t)i * k;
+        uint32_t best = 0;
+        for (uint32_t j = 1; j < k; j++) {
+            best = row[j] > row[best] ? j : best;
+        }
+        uint8_t t = e->d->labels[b0 + i];
+        e->res->class_n[t]++;
+        if (best == t) {
+            e->res->class_correct[t]++;
+            e->res->correct++;
+        }
+    }
 }
 
 int pt_cnn_eval(pt_ctx *ctx, pt_cnn *m, const pt_cnn_data *d, pt_cnn_eval_result *res) {
@@ -360,31 +405,9 @@ int pt_cnn_eval(pt_ctx *ctx, pt_cnn *m, const pt_cnn_data *d, pt_cnn_eval_result
         }
     }
     double t0 = pt__now();
-    const uint32_t B = 256;
-    uint32_t idx[256];
-    for (uint32_t b0 = 0; b0 < d->n; b0 += B) {
-        uint32_t nb = d->n - b0 < B ? d->n - b0 : B;
-        for (uint32_t i = 0; i < nb; i++) {
-            idx[i] = b0 + i;
-        }
-        const pt__tensor *z;
-        if ((rc = make_batch(ctx, m, d, idx, nb, 0, NULL)) != PT_OK ||
-            (rc = pt__net_forward(ctx, m->net, &m->batch, 0, NULL, &z)) != PT_OK) {
-            return rc;
-        }
-        for (uint32_t i = 0; i < nb; i++) {
-            const float *row = z->data + (size_t)i * k;
-            uint32_t best = 0;
-            for (uint32_t j = 1; j < k; j++) {
-                best = row[j] > row[best] ? j : best;
-            }
-            uint8_t t = d->labels[b0 + i];
-            res->class_n[t]++;
-            if (best == t) {
-                res->class_correct[t]++;
-                res->correct++;
-            }
-        }
+    eval_acc e = {d, res};
+    if ((rc = forward_batches(ctx, m, d, take_eval, &e)) != PT_OK) {
+        return rc;
     }
     res->n = d->n;
     res->n_classes = k;

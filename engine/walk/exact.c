@@ -173,17 +173,20 @@ int pt__walk_exact_mid(pt_rec_scratch *s, int raw, double up, int record) {
     return PT_OK;
 }
 
-/* Step 3 into a dense score array: every item's sum in the same order as the tracked path
- * below (so the same bits), without the first-touch test in the inner loop; the touched list
- * is then one scan over the items. For queries whose rows are long against the item count
- * (MovieLens: ~100k row entries, 1,682 items). */
-static void exact_items_dense(pt_rec_scratch *s) {
+/* Step 3: intermediates to items. When the user rows to read outweigh the item count
+ * (MovieLens: ~100k row entries against 1,682 items) the sums go into the dense score array
+ * without the first-touch test in the inner loop, and the touched list is one scan over the
+ * items afterwards; the sums are added in the same order either way, so the bits agree. */
+void pt__walk_exact_items(pt_rec_scratch *s) {
     const pt_recommender *r = s->r;
     uint32_t nu = r->n_users, nf = r->n_feats;
-    const uint32_t *restrict dst = r->u_item;
-    const float *restrict pa = r->u_pa;
+    uint64_t ops = 0, len = 0;
+    for (uint32_t j = 0; j < s->n_mid && s->n_touched == 0; j++) {
+        uint32_t m = s->mid_touched[j];
+        len += m < nu ? r->urow[m].end - r->urow[m].off : 0;
+    }
+    int dense = s->n_touched == 0 && len >= 2 * (uint64_t)r->n_items;
     double *restrict score = s->score;
-    uint64_t ops = 0;
     for (uint32_t j = 0; j < s->n_mid; j++) {
         uint32_t m = s->mid_touched[j];
         double x = s->mid[m];
@@ -191,93 +194,55 @@ static void exact_items_dense(pt_rec_scratch *s) {
             continue;
         }
         if (m < nu) {
-            const pt__urow *ur = &r->urow[m];
-            for (uint32_t k = ur->off; k < ur->end; k++) {
-                score[dst[k]] += x * pa[k]; /* >= 0: adding a zero changes nothing */
-            }
-            ops += ur->end - ur->off;
-        } else if (m < nu + nf) {
-            const pt__frow *fr = &r->frow[m - nu];
-            uint32_t n = fr[1].off - fr->off;
-            for (uint32_t k = fr->off; k < fr[1].off; k++) {
-                score[r->fi_item[k]] += x / n;
-            }
-            ops += n;
-        } else {
-            const pt__frow *fr = &r->frow[m - nu - nf];
-            uint32_t n = fr[1].sub_off - fr->sub_off;
-            for (uint32_t k = fr->sub_off; k < fr[1].sub_off; k++) {
-                score[r->sub_item[k]] += x / n;
-            }
-            ops += n;
-        }
-    }
-    uint32_t nt = 0;
-    for (uint32_t it = 0; it < r->n_items; it++) {
-        if (score[it] > 0.0) {
-            s->touched[nt++] = it;
-        }
-    }
-    s->n_touched = nt;
-    s->stats.ops += ops;
-}
-
-void pt__walk_exact_items(pt_rec_scratch *s) {
-    const pt_recommender *r = s->r;
-    uint32_t nu = r->n_users, nf = r->n_feats;
-    uint64_t ops = 0;
-    if (s->n_touched == 0) {
-        uint64_t len = 0;
-        for (uint32_t j = 0; j < s->n_mid; j++) {
-            uint32_t m = s->mid_touched[j];
-            len += m < nu ? r->urow[m].end - r->urow[m].off : 0;
-        }
-        if (len >= 2 * (uint64_t)r->n_items) {
-            exact_items_dense(s);
-            return;
-        }
-    }
-    /* Step 3: intermediates to items. */
-    for (uint32_t j = 0; j < s->n_mid; j++) {
-        uint32_t m = s->mid_touched[j];
-        double x = s->mid[m];
-        if (m < nu) {
-            /* The hot loop of rp3b (about a third of a served recommendation): pt__walk_add
-             * with the arrays in locals, so the compiler need not reload them after each
-             * store. */
+            /* The hot loop of rp3b (about a third of a served recommendation), with the arrays
+             * in locals so the compiler need not reload them after each store. */
             const pt__urow *ur = &r->urow[m];
             const uint32_t *restrict dst = r->u_item;
             const float *restrict pa = r->u_pa;
-            double *restrict score = s->score;
-            uint32_t *restrict touched = s->touched;
-            uint32_t nt = s->n_touched;
-            for (uint32_t k = ur->off; k < ur->end; k++) {
-                double y = x * pa[k];
-                uint32_t it = dst[k];
-                if (y > 0.0) {
-                    if (score[it] == 0.0) {
-                        touched[nt++] = it;
-                    }
-                    score[it] += y;
+            if (dense) {
+                for (uint32_t k = ur->off; k < ur->end; k++) {
+                    score[dst[k]] += x * pa[k]; /* >= 0: adding a zero changes nothing */
                 }
+            } else {
+                uint32_t *restrict touched = s->touched;
+                uint32_t nt = s->n_touched;
+                for (uint32_t k = ur->off; k < ur->end; k++) {
+                    double y = x * pa[k];
+                    uint32_t it = dst[k];
+                    if (y > 0.0) {
+                        if (score[it] == 0.0) {
+                            touched[nt++] = it;
+                        }
+                        score[it] += y;
+                    }
+                }
+                s->n_touched = nt;
             }
-            s->n_touched = nt;
             ops += ur->end - ur->off;
-        } else if (m < nu + nf) {
-            const pt__frow *fr = &r->frow[m - nu];
-            uint32_t n = fr[1].off - fr->off;
-            for (uint32_t k = fr->off; k < fr[1].off; k++) {
-                pt__walk_add(s, r->fi_item[k], x / n);
-            }
-            ops += n;
-        } else {
-            const pt__frow *fr = &r->frow[m - nu - nf];
-            uint32_t n = fr[1].sub_off - fr->sub_off;
-            for (uint32_t k = fr->sub_off; k < fr[1].sub_off; k++) {
-                pt__walk_add(s, r->sub_item[k], x / n);
-            }
-            ops += n;
+            continue;
         }
+        /* a feature's items, or (past the features) a parent category's sub-items */
+        const pt__frow *fr = m < nu + nf ? &r->frow[m - nu] : &r->frow[m - nu - nf];
+        uint32_t lo = m < nu + nf ? fr->off : fr->sub_off;
+        uint32_t hi = m < nu + nf ? fr[1].off : fr[1].sub_off;
+        const uint32_t *items = m < nu + nf ? r->fi_item : r->sub_item;
+        for (uint32_t k = lo; k < hi; k++) {
+            if (dense) {
+                score[items[k]] += x / (hi - lo);
+            } else {
+                pt__walk_add(s, items[k], x / (hi - lo));
+            }
+        }
+        ops += hi - lo;
+    }
+    if (dense) {
+        uint32_t nt = 0;
+        for (uint32_t it = 0; it < r->n_items; it++) {
+            if (score[it] > 0.0) {
+                s->touched[nt++] = it;
+            }
+        }
+        s->n_touched = nt;
     }
     s->stats.ops += ops;
 }

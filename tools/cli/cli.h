@@ -56,6 +56,11 @@ int cli_flag(const cli_args *a, const char *name);
  * "portrait CMD: --name: reason" and returns -1 (the caller exits with EXIT_USAGE). */
 int cli_int(const cli_args *a, const char *name, long def, long lo, long hi, long *out);
 
+/* Parse a number option within [lo, hi] into *out, left untouched when the option is absent;
+ * on a bad value prints "portrait CMD: --name: 'V' is not a number in [lo, hi]" and returns
+ * -1 (the caller exits with EXIT_USAGE). */
+int cli_double(const cli_args *a, const char *name, double lo, double hi, double *out);
+
 /* Print "portrait CMD: msg" to stderr. */
 void cli_err(const cli_args *a, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 

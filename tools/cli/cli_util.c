@@ -4,6 +4,7 @@
  * display helpers forward to tools/common/render.c, which the HTTP service shares).
  */
 #include <errno.h>
+#include <math.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
@@ -138,6 +139,22 @@ int cli_int(const cli_args *a, const char *name, long def, long lo, long hi, lon
     }
     if (x < lo || x > hi) {
         cli_err(a, "--%s: %ld is out of range [%ld, %ld]", name, x, lo, hi);
+        return -1;
+    }
+    *out = x;
+    return 0;
+}
+
+int cli_double(const cli_args *a, const char *name, double lo, double hi, double *out) {
+    const char *v = cli_opt(a, name);
+    if (v == NULL) {
+        return 0;
+    }
+    char *end;
+    errno = 0;
+    double x = strtod(v, &end);
+    if (*v == '\0' || *end != '\0' || errno != 0 || !isfinite(x) || x < lo || x > hi) {
+        cli_err(a, "--%s: '%s' is not a number in [%g, %g]", name, v, lo, hi);
         return -1;
     }
     *out = x;

@@ -25,23 +25,6 @@ static const char *const cnn_opts[] = {
 static const char *const FASHION[10] = {"T-shirt/top", "Trouser", "Pullover", "Dress", "Coat",
                                         "Sandal",      "Shirt",   "Sneaker",  "Bag",   "Ankle boot"};
 
-/* Parse a float option within [lo, hi] into *out (untouched when absent); -1 after an error. */
-static int opt_float(const cli_args *a, const char *name, double lo, double hi, double *out) {
-    const char *v = cli_opt(a, name);
-    if (v == NULL) {
-        return 0;
-    }
-    char *end;
-    errno = 0;
-    double x = strtod(v, &end);
-    if (*v == '\0' || *end != '\0' || errno != 0 || !isfinite(x) || x < lo || x > hi) {
-        cli_err(a, "--%s: '%s' is not a number in [%g, %g]", name, v, lo, hi);
-        return -1;
-    }
-    *out = x;
-    return 0;
-}
-
 /* Require option `name`; prints the usage error and returns NULL when absent. */
 static const char *need(const cli_args *a, const char *name) {
     const char *v = cli_opt(a, name);
@@ -118,7 +101,7 @@ static int run_train(cli_args *a) {
         cli_int(a, "threads", 0, 0, 1024, &threads) != 0 ||
         cli_int(a, "seed", 1, 0, 0x7fffffffL, &seed) != 0 ||
         cli_int(a, "limit", 0, 0, 0x7fffffffL, &limit) != 0 ||
-        opt_float(a, "lr", 1e-7, 1e30, &lr) != 0) {
+        cli_double(a, "lr", 1e-7, 1e30, &lr) != 0) {
         return EXIT_USAGE;
     }
     const char *xi = cli_opt(a, "test-images"), *xl = cli_opt(a, "test-labels");
@@ -329,7 +312,7 @@ static int run_embed(cli_args *a) {
     double min_prob = 0.2;
     if (cli_int(a, "k", 10, 0, 1000, &k) != 0 || cli_int(a, "top", 1, 1, 16, &top) != 0 ||
         cli_int(a, "threads", 0, 0, 1024, &threads) != 0 ||
-        opt_float(a, "min-prob", 0.0, 1.0, &min_prob) != 0) {
+        cli_double(a, "min-prob", 0.0, 1.0, &min_prob) != 0) {
         return EXIT_USAGE;
     }
     map_row *rows = NULL;

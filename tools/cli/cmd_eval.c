@@ -14,28 +14,6 @@
 
 #include "cli.h"
 
-/* Parse a floating-point option within [lo, hi] into *out (untouched when absent); prints the
- * error and returns -1 on a bad value. */
-static int opt_double(const cli_args *a, const char *name, double lo, double hi, double *out) {
-    const char *v = cli_opt(a, name);
-    if (v == NULL) {
-        return 0;
-    }
-    char *end;
-    errno = 0;
-    double x = strtod(v, &end);
-    if (*v == '\0' || *end != '\0' || errno != 0 || !isfinite(x)) {
-        cli_err(a, "--%s: '%s' is not a number", name, v);
-        return -1;
-    }
-    if (x < lo || x > hi) {
-        cli_err(a, "--%s: %g is out of range [%g, %g]", name, x, lo, hi);
-        return -1;
-    }
-    *out = x;
-    return 0;
-}
-
 /* Print one tuning point on stderr (the validation NDCG at the first cut-off). */
 static void tune_report(void *ud, const char *point, const pt_eval_result *r) {
     const cli_args *a = ud;
@@ -328,11 +306,11 @@ static int run_eval(cli_args *a) {
         cli_int(a, "min-interactions", 5, 1, 1000000, &min_n) != 0 ||
         cli_int(a, "threads", 2, 1, 64, &threads) != 0 ||
         cli_int(a, "steps", (long)wp.steps, 1, 1000000000L, &steps) != 0 ||
-        opt_double(a, "alpha", 0.0, 10.0, &wp.alpha) != 0 ||
-        opt_double(a, "beta", 0.0, 10.0, &wp.beta) != 0 ||
-        opt_double(a, "restart", 0.0, 1.0, &wp.restart) != 0 ||
-        opt_double(a, "half-life", 0.0, 1e6, &wp.half_life_days) != 0 ||
-        opt_double(a, "tail-ratio", 1e-9, 1e12, &eo.tail_ratio) != 0) {
+        cli_double(a, "alpha", 0.0, 10.0, &wp.alpha) != 0 ||
+        cli_double(a, "beta", 0.0, 10.0, &wp.beta) != 0 ||
+        cli_double(a, "restart", 0.0, 1.0, &wp.restart) != 0 ||
+        cli_double(a, "half-life", 0.0, 1e6, &wp.half_life_days) != 0 ||
+        cli_double(a, "tail-ratio", 1e-9, 1e12, &eo.tail_ratio) != 0) {
         goto done;
     }
     const char *params = cli_opt(a, "params");

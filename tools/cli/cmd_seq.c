@@ -22,23 +22,6 @@ static const char *const seq_opts[] = {
     "n-h=",   "n-v=",     "dropout=", "lr=",   "batch=",   "threads=", "blend=",
     "no-vectors", "weighted", NULL};
 
-/* Parse a floating-point option within [lo, hi] into *out (untouched when absent). */
-static int opt_double(const cli_args *a, const char *name, double lo, double hi, double *out) {
-    const char *v = cli_opt(a, name);
-    if (v == NULL) {
-        return 0;
-    }
-    char *end;
-    errno = 0;
-    double x = strtod(v, &end);
-    if (*v == '\0' || *end != '\0' || errno != 0 || !isfinite(x) || x < lo || x > hi) {
-        cli_err(a, "--%s: '%s' is not a number in [%g, %g]", name, v, lo, hi);
-        return -1;
-    }
-    *out = x;
-    return 0;
-}
-
 /*
  * Fill `p` from the options shared by `seq train` and `eval --model seq|hybrid`: --L, --dim,
  * --epochs, --neg, --augment, --seed, --n-h, --n-v, --dropout, --lr, --batch, --threads,
@@ -55,8 +38,8 @@ int cli_seq_params(cli_args *a, pt_seq_params *p) {
         cli_int(a, "batch", p->batch, 1, 65536, &batch) != 0 ||
         cli_int(a, "threads", p->threads, 0, 1024, &threads) != 0 ||
         cli_int(a, "seed", (long)p->seed, 0, 0x7fffffffL, &seed) != 0 ||
-        opt_double(a, "dropout", 0.0, 0.99, &p->dropout) != 0 ||
-        opt_double(a, "lr", 1e-6, 1.0, &p->lr) != 0) {
+        cli_double(a, "dropout", 0.0, 0.99, &p->dropout) != 0 ||
+        cli_double(a, "lr", 1e-6, 1.0, &p->lr) != 0) {
         return EXIT_USAGE;
     }
     if (nh == 0 && nv == 0) {
@@ -128,7 +111,7 @@ static int run_train(cli_args *a) {
     }
     double blend = -1.0; /* auto */
     const char *bs = cli_opt(a, "blend");
-    if (bs != NULL && strcmp(bs, "auto") != 0 && opt_double(a, "blend", 0.0, 1.0, &blend) != 0) {
+    if (bs != NULL && strcmp(bs, "auto") != 0 && cli_double(a, "blend", 0.0, 1.0, &blend) != 0) {
         return EXIT_USAGE;
     }
     int vectors = !cli_flag(a, "no-vectors");

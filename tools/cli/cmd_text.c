@@ -23,24 +23,6 @@ static const char *const text_opts[] = {
     "stem", "stopwords=", "keep-punct", "raw", "format=", "augment=", "synonyms=", "wordnet=",
     "top=", "method=", "verbose", "limit=", "threads=", "no-refit", NULL};
 
-/* Parse a floating-point option within [lo, hi] into *out (untouched when absent); prints the
- * error and returns -1 on a bad value. */
-static int opt_double(const cli_args *a, const char *name, double lo, double hi, double *out) {
-    const char *v = cli_opt(a, name);
-    if (v == NULL) {
-        return 0;
-    }
-    char *end;
-    errno = 0;
-    double x = strtod(v, &end);
-    if (*v == '\0' || *end != '\0' || errno != 0 || !isfinite(x) || x < lo || x > hi) {
-        cli_err(a, "--%s: '%s' is not a number in [%g, %g]", name, v, lo, hi);
-        return -1;
-    }
-    *out = x;
-    return 0;
-}
-
 /* Print a library failure and return the matching exit code. */
 static int fail(const cli_args *a, pt_ctx *ctx, int rc) {
     cli_err(a, "%s", pt_ctx_errmsg(ctx));
@@ -229,7 +211,7 @@ static int run_train(cli_args *a) {
         100000, &batch) || cli_int(a, "seed", 42, 1, 0x7fffffff, &seed) ||
         cli_int(a, "augment", 0, 0, 50, &n_aug) || cli_int(a, "threads", 0, 0, 16, &threads) ||
         cli_int(a, "limit", 0, 0, 1L << 40, &limit) ||
-        opt_double(a, "lr", 1e-6, 100, &o.learning_rate) || opt_double(a, "l2", 0, 10, &o.l2)) {
+        cli_double(a, "lr", 1e-6, 100, &o.learning_rate) || cli_double(a, "l2", 0, 10, &o.l2)) {
         return EXIT_USAGE;
     }
     const char *cg = cli_opt(a, "char-ngrams");
