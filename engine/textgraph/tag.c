@@ -438,21 +438,21 @@ done:
 
 /* --- reviews that arrive while the graph is served ------------------------------------------ */
 
-/* A review found by pt_tag_new_reviews: its copy of the text and the item's tags as they were. */
-typedef struct live_review {
-    review r;
+/* What pt_tag_new_reviews keeps beside each review: its copy of the text and the item's tags
+ * as they were. */
+typedef struct live_extra {
     char *text;
     pt_node_id *tags;
     size_t n_tags;
-} live_review;
+} live_extra;
 
 int pt_tag_new_reviews(pt_ctx *ctx, pt_graph *g, pt_textclf *sentiment, pt_node_id from,
                        pt_node_id *next, pt_tag_stats *st) {
     memset(st, 0, sizeof *st);
     int rc = PT_OK;
-    live_review *lr = NULL;
     review *rv = NULL;
-    size_t n = 0, cap = 0;
+    live_extra *ex = NULL;
+    size_t n = 0, cap = 0, ex_cap = 0;
     /* 1. Under the read lock: the new review events without a sentiment, with copies of what
      * step 3 needs (the appends there take the write lock, and may move literals). */
     pt_graph_rdlock(g);
@@ -475,27 +475,24 @@ int pt_tag_new_reviews(pt_ctx *ctx, pt_graph *g, pt_textclf *sentiment, pt_node_
         if (p_item == PT_NONE || !pt_graph_edge_next_nbr(&it, &item, &pred)) {
             continue;
         }
-        if (pt__grow(ctx, (void **)&lr, &cap, n + 1, sizeof *lr) != PT_OK) {
+        if (pt__grow(ctx, (void **)&rv, &cap, n + 1, sizeof *rv) != PT_OK ||
+            pt__grow(ctx, (void **)&ex, &ex_cap, n + 1, sizeof *ex) != PT_OK) {
             rc = PT_ENOMEM;
             break;
         }
-        live_review *x = &lr[n++];
+        live_extra *x = &ex[n];
         memset(x, 0, sizeof *x);
-        x->r = (review){v, user, item, NULL, 0.0, PT_OK};
         x->text = pt__strdup(ctx, text);
+        rv[n++] = (review){v, user, item, x->text, 0.0, PT_OK};
+        rc = x->text != NULL ? PT_OK : PT_ENOMEM;
         size_t tcap = 0;
         pt_graph_edges(g, item, 0, p_has_tag, &it);
-        while (x->text != NULL && p_has_tag != PT_NONE && pt_graph_edge_next_nbr(&it, &tag, &pred)) {
-            if (pt__grow(ctx, (void **)&x->tags, &tcap, x->n_tags + 1, sizeof *x->tags) != PT_OK) {
-                rc = PT_ENOMEM;
-                break;
+        while (rc == PT_OK && p_has_tag != PT_NONE && pt_graph_edge_next_nbr(&it, &tag, &pred)) {
+            rc = pt__grow(ctx, (void **)&x->tags, &tcap, x->n_tags + 1, sizeof *x->tags);
+            if (rc == PT_OK) {
+                x->tags[x->n_tags++] = tag;
             }
-            x->tags[x->n_tags++] = tag;
         }
-        if (x->text == NULL) {
-            rc = PT_ENOMEM;
-        }
-        x->r.text = x->text;
         if (rc != PT_OK) {
             break;
         }
@@ -503,15 +500,7 @@ int pt_tag_new_reviews(pt_ctx *ctx, pt_graph *g, pt_textclf *sentiment, pt_node_
     pt_graph_unlock(g);
     /* 2. Scores, outside the lock. */
     if (rc == PT_OK && n > 0) {
-        rv = pt__malloc(ctx, n * sizeof *rv);
-        if (rv == NULL) {
-            rc = PT_ENOMEM;
-        } else {
-            for (size_t j = 0; j < n; j++) {
-                rv[j] = lr[j].r;
-            }
-            rc = score_reviews(ctx, sentiment, rv, n);
-        }
+        rc = score_reviews(ctx, sentiment, rv, n);
     }
     /* 3. The results, appended as `portrait tag` writes them. */
     if (rc == PT_OK && n > 0) {
@@ -543,18 +532,18 @@ int pt_tag_new_reviews(pt_ctx *ctx, pt_graph *g, pt_textclf *sentiment, pt_node_
             }
             st->reviews++;
             pt_node_id op = r->score >= 0 ? s_likes : s_dislikes;
-            for (size_t k = 0; rc == PT_OK && k < lr[j].n_tags; k++) {
-                rc = pt_graph_add_edge(g, r->user, op, lr[j].tags[k], (float)fabs(r->score),
+            for (size_t k = 0; rc == PT_OK && k < ex[j].n_tags; k++) {
+                rc = pt_graph_add_edge(g, r->user, op, ex[j].tags[k], (float)fabs(r->score),
                                        PT_TIME_UNKNOWN);
                 st->opinions++;
             }
         }
     }
     for (size_t j = 0; j < n; j++) {
-        pt__free(ctx, lr[j].text);
-        pt__free(ctx, lr[j].tags);
+        pt__free(ctx, ex[j].text);
+        pt__free(ctx, ex[j].tags);
     }
-    pt__free(ctx, lr);
+    pt__free(ctx, ex);
     pt__free(ctx, rv);
     if (rc == PT_OK) {
         *next = end;

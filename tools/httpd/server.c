@@ -595,35 +595,28 @@ static enum MHD_Result h_profile(struct MHD_Connection *c, req *r, worker *w,
         return respond_error(c, r, 400, "recs", NULL, "recs: '%s' is not a whole number 0..%u",
                              rs, h->o.max_k);
     }
-    /* The embedding: with --seq-model computed from the user's latest items (so a posted
-     * event shows), else the vector the node holds, read first: pt_graph_get_vector takes the
-     * graph's read lock itself, so not inside read_begin. */
-    float vec[1024];
-    render_embedding emb;
-    int has_emb = 0;
-    pt_node_id u0 = PT_NONE;
-    if (h->seq_path == NULL) {
-        pthread_rwlock_rdlock(&h->store_lock);
-        pt_graph *g0 = pt_store_graph(h->st);
-        pt_graph_rdlock(g0);
-        u0 = find_user(h, g0, id);
-        pt_graph_unlock(g0);
-        has_emb = u0 != PT_NONE && render_stored_embedding(g0, u0, vec, 1024, &emb);
-        pthread_rwlock_unlock(&h->store_lock);
-    }
     pt_graph *g = read_begin(h);
     pt_node_id u = find_user(h, g, id);
     if (u == PT_NONE) {
         read_end(h, g);
         return respond_error(c, r, 404, "id", NULL, "no user '%s' in the store", id);
     }
-    has_emb &= u == u0; /* an erasure in between renumbers the graph */
+    /* The embedding: with --seq-model computed from the user's latest items (so a posted
+     * event shows), else the vector the node holds. pt_graph_get_vector takes the graph's read
+     * lock itself, so that one lock is let go meanwhile; the store lock still held keeps `u`
+     * (an erasure would renumber the graph). */
+    float vec[1024];
+    render_embedding emb;
+    int has_emb = 0;
     pt_seq_model *sm = h->seq_path != NULL ? worker_seq(h, w, g) : NULL;
-    if (sm != NULL && pt_seq_user_dim(sm) <= 1024 &&
-        pt_seq_user_vector(w->ctx, sm, u, vec) == PT_OK) {
+    if (sm != NULL) {
+        has_emb = pt_seq_user_dim(sm) <= 1024 && pt_seq_user_vector(w->ctx, sm, u, vec) == PT_OK;
         emb = (render_embedding){PT_SEQUENCE_EMBEDDING, "sequence model", vec,
                                  pt_seq_user_dim(sm)};
-        has_emb = 1;
+    } else if (h->seq_path == NULL) {
+        pt_graph_unlock(g);
+        has_emb = render_stored_embedding(g, u, vec, 1024, &emb);
+        pt_graph_rdlock(g);
     }
     pt_profile_opts o;
     pt_profile_opts_default(&o);
