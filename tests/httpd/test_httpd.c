@@ -110,19 +110,24 @@ static int make_store(void) {
     return rc == PT_OK ? 0 : -1;
 }
 
+/* The options of a quiet service on the fixture store, on a free port. */
+static void fixture_opts(httpd_opts *o) {
+    httpd_opts_default(o);
+    o->store = store_path;
+    o->port = 0;
+    o->threads = 2;
+    o->max_body = 4096;
+    o->max_k = 50;
+    o->log = 0;
+}
+
 /* Start a service on the fixture store (with the sequence model when `seq`); NULL on
  * failure. */
 static httpd *start_with(int read_only, const char *token, int seq) {
     httpd_opts o;
-    httpd_opts_default(&o);
-    o.store = store_path;
-    o.port = 0;
-    o.threads = 2;
+    fixture_opts(&o);
     o.token = token;
-    o.max_body = 4096;
-    o.max_k = 50;
     o.read_only = read_only;
-    o.log = 0;
     o.seq_model = seq ? seq_path : NULL;
     httpd *h = NULL;
     char err[512];
@@ -753,12 +758,8 @@ static void test_cache_holds_many_keys(void **state) {
         skip();
     }
     httpd_opts o;
-    httpd_opts_default(&o);
-    o.store = store_path;
-    o.port = 0;
-    o.threads = 2;
+    fixture_opts(&o);
     o.read_only = 1;
-    o.log = 0;
     o.cache_ms = 600000;
     httpd *h = NULL;
     char err[512];
